@@ -1,0 +1,139 @@
+"""The Community Store API as a Flask extension: `init_app(app)` mounts everything."""
+
+import logging
+import os
+import threading
+
+from flask_smorest import Api
+from peewee import InterfaceError, OperationalError
+
+from api import config as config_views
+from api import fallback, health, statuses
+from api.auth import issuer
+from api.schemas.common import StrictBoolean, StrictNumber
+from api.settings import load_settings
+from api.version import __version__
+from commands import cli
+from config import Config
+from models.base import db, make_database
+from models.schema import ensure_current
+
+EXTENSION = "community_store_api"
+RESOURCE_BLUEPRINTS = [config_views.blp, statuses.blp]
+
+log = logging.getLogger("community_store_api")
+
+
+class ApiState:
+    """Everything the API keeps per Flask app, under app.extensions[EXTENSION]."""
+
+    def __init__(self, settings, database):
+        self.settings = settings
+        self.database = database
+        self._schema_checked = False
+        self._lock = threading.Lock()
+
+    def check_schema(self):
+        """Check the schema version once, on the first connection that succeeds."""
+        if self._schema_checked:
+            return
+        with self._lock:
+            if not self._schema_checked:
+                ensure_current(self.database)
+                self._schema_checked = True
+
+
+class LocalApi(Api):
+    """flask-smorest's Api without its app-wide error handler: a host app keeps its own."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+def _defaults(app, overrides):
+    for key, value in Config().as_dict().items():
+        app.config.setdefault(key, value)
+    for key, value in overrides.items():
+        if value is not None:
+            app.config[key] = value
+    if not app.config["CS_DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["CS_DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "store.db")
+    prefix = app.config["CS_API_PREFIX"]
+    app.config.setdefault("CS_API_TITLE", "Community Store API")
+    app.config.setdefault("CS_API_VERSION", __version__)
+    app.config.setdefault("CS_OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("CS_OPENAPI_URL_PREFIX", prefix)
+    app.config.setdefault("CS_OPENAPI_JSON_PATH", "openapi.json")
+
+
+def _open_api(app, settings):
+    api = LocalApi(
+        config_prefix="CS_",
+        spec_kwargs={
+            "servers": [{"url": "/"}],
+        },
+    )
+    api.init_app(app)
+    api.register_field(StrictNumber, "number", None)
+    api.register_field(StrictBoolean, "boolean", None)
+    api.spec.components.security_scheme(
+        "oauth2",
+        {
+            "type": "oauth2",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": settings.token_path,
+                    "scopes": {
+                        "cs:orders:read": "Read orders and fulfilment statuses",
+                        "cs:orders:write": "Update order fulfilment and tracking",
+                        "cs:products:read": "Read products, variations and stock",
+                        "cs:products:write": "Update stock",
+                        "cs:config:read": "Read the store configuration",
+                    },
+                }
+            },
+        },
+    )
+    api.register_blueprint(issuer.blp, url_prefix=settings.token_path)
+    for blueprint in RESOURCE_BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix=settings.api_prefix)
+    return api
+
+
+def check_schema_at_start(app):
+    """Refuse to serve an outdated schema (SchemaOutdated propagates); when the database
+    is unreachable, start anyway: requests get 503 and the check runs once it is back."""
+    state = app.extensions[EXTENSION]
+    try:
+        with state.database.connection_context():
+            state.check_schema()
+    except (OperationalError, InterfaceError) as error:
+        log.warning("database unreachable at start-up, serving 503 until it is back: %s", error)
+
+
+def init_app(app, *, api_prefix=None, token_path=None, database_url=None, health_checks=True):
+    """Mount the API, the token endpoint and (by default) /healthz and /readyz on a Flask app.
+
+    Nothing here connects to the database: see `check_schema_at_start` and the `cs db`
+    commands.
+    """
+    _defaults(
+        app,
+        {"CS_API_PREFIX": api_prefix, "CS_TOKEN_PATH": token_path, "CS_DATABASE_URL": database_url},
+    )
+    settings = load_settings(app.config, app.instance_path)
+    database = make_database(
+        app.config["CS_DATABASE_URL"],
+        pool_size=app.config["CS_DATABASE_POOL_SIZE"],
+        timeout=app.config["CS_DATABASE_TIMEOUT"],
+    )
+    db.initialize(database)
+    state = ApiState(settings, database)
+    app.extensions[EXTENSION] = state
+    state.api = _open_api(app, settings)
+    if health_checks:
+        app.register_blueprint(health.blp)
+    fallback.register(app, settings.api_prefix, settings.token_path)
+    app.cli.add_command(cli)
+    return state

@@ -1,0 +1,100 @@
+"""Client secrets and RFC 9068 access tokens: pure functions, no Flask, no database."""
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+
+import jwt
+
+from models.clients import ALL_SCOPES
+
+ALGORITHM = "HS256"
+TOKEN_TYPE = "at+jwt"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "client_id", "iat", "nbf", "exp", "jti", "scope"]
+
+
+def new_client_id():
+    return uuid.uuid4().hex
+
+
+def new_secret():
+    """A 384-bit random secret, URL-safe so it survives form and Basic encoding."""
+    return secrets.token_urlsafe(48)
+
+
+def digest(secret):
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def secret_matches(secret, stored_digest):
+    return hmac.compare_digest(digest(secret), stored_digest)
+
+
+class ScopeError(ValueError):
+    pass
+
+
+def grant_scopes(requested, allowed):
+    """The scopes to grant, in canonical order.
+
+    No request means every allowed scope; a known scope the client may not have is dropped
+    silently; an unknown scope, or nothing left to grant, raises ScopeError.
+    """
+    if requested is None or not requested.strip():
+        wanted = set(allowed)
+    else:
+        wanted = set(requested.split())
+        unknown = sorted(wanted.difference(ALL_SCOPES))
+        if unknown:
+            raise ScopeError(f"Unknown scope: {' '.join(unknown)}")
+    granted = [scope for scope in ALL_SCOPES if scope in wanted and scope in allowed]
+    if not granted:
+        raise ScopeError("None of the requested scopes is allowed for this client")
+    return granted
+
+
+def issue(client_id, scopes, *, key, issuer, audience, lifetime, now=None):
+    now = int(time.time() if now is None else now)
+    claims = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": client_id,
+        "client_id": client_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+        "scope": " ".join(scopes),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": TOKEN_TYPE})
+
+
+class TokenError(ValueError):
+    pass
+
+
+def verify(token, *, key, issuer, audience):
+    """Decode and check a token; the algorithm is pinned, so `none` and confusion fail."""
+    try:
+        decoded = jwt.decode_complete(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenError("The access token has expired") from None
+    except jwt.ImmatureSignatureError:
+        raise TokenError("The access token is not valid yet") from None
+    except jwt.InvalidTokenError as error:
+        raise TokenError(f"The access token is invalid: {error}") from None
+    if str(decoded["header"].get("typ", "")).lower() not in (TOKEN_TYPE, "application/at+jwt"):
+        raise TokenError("The access token is invalid: not an at+jwt token")
+    claims = decoded["payload"]
+    if not isinstance(claims["scope"], str) or not isinstance(claims["client_id"], str):
+        raise TokenError("The access token is invalid: malformed claims")
+    return claims

@@ -1,0 +1,79 @@
+"""The API's Blueprint class: our hooks, our error handlers, our argument parser."""
+
+from copy import deepcopy
+
+import flask_smorest
+import orjson
+from flask import g
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from api import hooks
+from api.errors import ApiError, OAuthError
+
+
+def _first_message(messages, path=()):
+    """The first (path, message) of a nested marshmallow error dict."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("json", "query", "form", "_schema"):
+                return _first_message(value, path)
+            return _first_message(value, (*path, str(key)))
+    if isinstance(messages, list) and messages:
+        return _first_message(messages[0], path)
+    return ".".join(path), str(messages)
+
+
+def _strip_locations(messages):
+    if isinstance(messages, dict) and len(messages) == 1:
+        ((key, value),) = messages.items()
+        if key in ("json", "query", "form"):
+            return value
+    return messages
+
+
+class ApiParser(FlaskParser):
+    """webargs parser that reads JSON whatever the Content-Type and fails with a 400."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        raw = req.get_data(cache=True)
+        if not raw.strip():
+            return core.missing
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ApiError(400, "Bad Request", {"body": ["The body is not valid JSON."]}) from None
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        messages = _strip_locations(error.messages)
+        path, message = _first_message(messages)
+        if g.get("cs_oauth_route"):
+            raise OAuthError(400, "invalid_request", f"{path}: {message}" if path else message)
+        if path in ("", "data"):
+            raise ApiError(400, "Bad Request", messages)
+        raise ApiError(400, f"Invalid {path}: {message}", messages)
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ApiParser()
+
+    def __init__(self, *args, database=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        hooks.install(self, database=database)
+
+    def document_body(self, schema, content_type="application/json"):
+        """Document a request body that the view reads itself (no parsing here)."""
+
+        def decorator(view):
+            apidoc = deepcopy(getattr(view, "_apidoc", {}))
+            arguments = apidoc.setdefault("arguments", {})
+            arguments.setdefault("parameters", []).append(
+                {"in": "json", "required": True, "schema": schema, "content_type": content_type}
+            )
+            arguments.setdefault("responses", {})[400] = "BAD_REQUEST"
+            view._apidoc = apidoc
+            return view
+
+        return decorator

@@ -1,0 +1,1 @@
+"""marshmallow shapes: input validation and the OpenAPI document."""

@@ -1,0 +1,85 @@
+"""Shapes shared by every resource: errors, date-times, pagination, strict input fields."""
+
+import math
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields
+
+
+class ApiErrorSchema(Schema):
+    error = fields.Boolean(required=True, metadata={"example": True})
+    errors = fields.List(fields.String(), required=True, metadata={"example": ["Bad Request"]})
+    fields = fields.Dict(
+        keys=fields.String(),
+        required=False,
+        metadata={"description": "Validation messages by field path, when any."},
+    )
+
+
+class DateTimeSchema(Schema):
+    date = fields.String(required=True, metadata={"example": "2020-10-06 12:12:37.000000"})
+    timezone = fields.String(required=True, metadata={"example": "America/Phoenix"})
+
+
+class LinksSchema(Schema):
+    previous = fields.Url(required=False)
+    next = fields.Url(required=False)
+
+
+class PaginationSchema(Schema):
+    total = fields.Integer(required=True)
+    count = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    current_page = fields.Integer(required=True)
+    total_pages = fields.Integer(required=True)
+    links = fields.Nested(LinksSchema, required=True)
+
+
+class MetaSchema(Schema):
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+class PageQuerySchema(Schema):
+    page = fields.Integer(metadata={"description": "1-based page number.", "minimum": 1})
+    paging = fields.Integer(
+        metadata={"description": "Page size (default 20), clamped to MAX_PAGE_SIZE.", "minimum": 1}
+    )
+
+
+class StrictNumber(fields.Field):
+    """A JSON number only (never a string or a boolean), finite, loaded as a Decimal."""
+
+    default_error_messages = {
+        "type": "Must be a JSON number.",
+        "finite": "Must be a finite number.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("type")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.make_error("finite")
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+    def _jsonschema_type_mapping(self):
+        return {"type": "number"}
+
+
+class StrictBoolean(fields.Field):
+    """A JSON boolean only: `"false"` is refused, not read as true."""
+
+    default_error_messages = {"type": "Must be a JSON boolean."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("type")
+        return value
+
+
+class StrictString(fields.String):
+    """A JSON string only: numbers are refused, not turned into text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Must be a string.")
+        return super()._deserialize(value, attr, data, **kwargs)

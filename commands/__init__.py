@@ -1,0 +1,16 @@
+"""The `cs` command group: schema, integrations, statuses and demo data."""
+
+import click
+
+from commands import clients, database, demo, statuses
+
+
+@click.group("cs")
+def cli():
+    """Manage the Community Store API."""
+
+
+cli.add_command(database.group)
+cli.add_command(clients.group)
+cli.add_command(statuses.group)
+cli.add_command(demo.demo)

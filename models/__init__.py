@@ -1,0 +1,44 @@
+"""Store data models; `ALL_MODELS` lists them in creation order."""
+
+from models.base import db
+from models.catalog import (
+    Brand,
+    Category,
+    Product,
+    ProductCategory,
+    ProductGroup,
+    ProductGroupLink,
+    ProductImage,
+    ProductOption,
+    ProductOptionChoice,
+    Sku,
+    Variation,
+    VariationChoice,
+)
+from models.clients import ApiClient
+from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
+from models.statuses import FulfilmentStatus
+
+ALL_MODELS = [
+    FulfilmentStatus,
+    ApiClient,
+    Sku,
+    Brand,
+    Product,
+    ProductImage,
+    ProductGroup,
+    ProductGroupLink,
+    Category,
+    ProductCategory,
+    ProductOption,
+    ProductOptionChoice,
+    Variation,
+    VariationChoice,
+    Order,
+    OrderItem,
+    OrderItemOption,
+    OrderAttribute,
+    OrderStatusHistory,
+]
+
+__all__ = ["ALL_MODELS", "db"] + [model.__name__ for model in ALL_MODELS]

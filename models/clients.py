@@ -1,0 +1,28 @@
+"""Integration clients allowed to ask for access tokens."""
+
+from peewee import CharField, TextField
+
+from models.base import BaseModel, UTCDateTimeField, utcnow
+
+ALL_SCOPES = (
+    "cs:orders:read",
+    "cs:orders:write",
+    "cs:products:read",
+    "cs:products:write",
+    "cs:config:read",
+)
+
+
+class ApiClient(BaseModel):
+    name = CharField(max_length=255)
+    client_id = CharField(max_length=64, unique=True)
+    # SHA-256 hex digest of the secret: the secret itself is never stored.
+    secret_digest = CharField(max_length=64)
+    scopes = TextField()
+    created_at = UTCDateTimeField(default=utcnow)
+    secret_rotated_at = UTCDateTimeField(null=True)
+    revoked_at = UTCDateTimeField(null=True)
+
+    @property
+    def scope_list(self):
+        return self.scopes.split()

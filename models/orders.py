@@ -1,0 +1,107 @@
+"""Orders, their items, chosen options, extra attributes and status history."""
+
+from peewee import CharField, ForeignKeyField, IntegerField, TextField
+
+from models.base import BaseModel, Fixed4Field, UTCDateTimeField, utcnow
+from models.catalog import Product, Variation
+from models.clients import ApiClient
+from models.statuses import FulfilmentStatus
+
+ADDRESS_FIELDS = (
+    "address1",
+    "address2",
+    "address3",
+    "city",
+    "state_province",
+    "country",
+    "postal_code",
+)
+
+
+def _address(prefix):
+    return {f"{prefix}_{name}": TextField(null=True) for name in ADDRESS_FIELDS}
+
+
+def _person(prefix):
+    return {
+        f"{prefix}_first_name": CharField(max_length=255, null=True),
+        f"{prefix}_last_name": CharField(max_length=255, null=True),
+        f"{prefix}_company": CharField(max_length=255, null=True),
+        f"{prefix}_phone": CharField(max_length=100, null=True),
+    }
+
+
+class Order(BaseModel):
+    placed_at = UTCDateTimeField(default=utcnow, index=True)
+    locale = CharField(max_length=20, null=True)
+    customer_email = CharField(max_length=255, null=True, index=True)
+    customer_username = CharField(max_length=255, null=True)
+    vat_number = CharField(max_length=100, null=True)
+    payment_method = CharField(max_length=255, null=True)
+    payment_reference = CharField(max_length=255, null=True)
+    paid_at = UTCDateTimeField(null=True, index=True)
+    cancelled_at = UTCDateTimeField(null=True, index=True)
+    refunded_at = UTCDateTimeField(null=True, index=True)
+    refund_reason = TextField(null=True)
+    # Set when the customer was sent to an off-site payment page; such an order stays
+    # hidden from listings until it is paid.
+    external_payment_requested_at = UTCDateTimeField(null=True, index=True)
+    # No shipping method means the order is not shippable.
+    shipping_method = CharField(max_length=255, null=True, index=True)
+    shipping_total = Fixed4Field(default=0)
+    tax_total = Fixed4Field(default=0)
+    discount_total = Fixed4Field(default=0)
+    total = Fixed4Field(default=0)
+    # The current fulfilment status; the history table keeps how it got there.
+    status = ForeignKeyField(FulfilmentStatus, on_delete="RESTRICT", index=True)
+    tracking_id = CharField(max_length=100, null=True)
+    tracking_code = TextField(null=True)
+    tracking_url = TextField(null=True)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
+for _name, _field in {
+    **_person("billing"),
+    **_address("billing"),
+    **_person("shipping"),
+    **_address("shipping"),
+}.items():
+    Order._meta.add_field(_name, _field)
+
+
+class OrderItem(BaseModel):
+    """A line of an order, keeping name, SKU and price as they were when ordered."""
+
+    order = ForeignKeyField(Order, backref="items", on_delete="CASCADE")
+    product = ForeignKeyField(Product, null=True, on_delete="SET NULL")
+    variation = ForeignKeyField(Variation, null=True, on_delete="SET NULL")
+    name = CharField(max_length=255)
+    sku = CharField(max_length=100, null=True)
+    quantity = Fixed4Field()
+    price = Fixed4Field()
+    sort_order = IntegerField(default=0)
+
+
+class OrderItemOption(BaseModel):
+    item = ForeignKeyField(OrderItem, backref="options", on_delete="CASCADE")
+    name = CharField(max_length=255)
+    handle = CharField(max_length=255)
+    value = TextField()
+    sort_order = IntegerField(default=0)
+
+
+class OrderAttribute(BaseModel):
+    order = ForeignKeyField(Order, backref="attributes", on_delete="CASCADE")
+    handle = CharField(max_length=255)
+    name = CharField(max_length=255)
+    # JSON text: an attribute's value may be any JSON value.
+    value = TextField()
+    sort_order = IntegerField(default=0)
+
+
+class OrderStatusHistory(BaseModel):
+    order = ForeignKeyField(Order, backref="history", on_delete="CASCADE")
+    status = ForeignKeyField(FulfilmentStatus, on_delete="RESTRICT")
+    handle = CharField(max_length=100)
+    changed_at = UTCDateTimeField(default=utcnow)
+    client = ForeignKeyField(ApiClient, field="client_id", null=True, on_delete="SET NULL")

@@ -1,0 +1,143 @@
+"""Build test data directly in the database (never through other endpoints)."""
+
+import datetime
+import itertools
+import json
+from decimal import Decimal
+
+from commands.clients import create_client
+from models.catalog import (
+    Brand,
+    Category,
+    ProductCategory,
+    ProductGroup,
+    ProductGroupLink,
+    ProductImage,
+    ProductOption,
+    ProductOptionChoice,
+    VariationChoice,
+    create_product,
+    create_variation,
+)
+from models.clients import ALL_SCOPES
+from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
+from models.statuses import FulfilmentStatus
+
+_sequence = itertools.count(1)
+
+
+def api_client(name="Test integration", scopes=None):
+    client, secret = create_client(name, list(scopes or ALL_SCOPES))
+    return client.client_id, secret
+
+
+def product(**fields):
+    n = next(_sequence)
+    values = {
+        "name": f"Product {n}",
+        "sku": f"SKU-{n}",
+        "price": Decimal("10.00"),
+        "stock_level": Decimal("5"),
+        "date_added": datetime.datetime(2024, 1, 1, 12, 0) + datetime.timedelta(minutes=n),
+    }
+    values.update(fields)
+    values.setdefault("date_updated", values["date_added"])
+    return create_product(**values)
+
+
+def option(product_, name="Size", handle=None, kind="select", required=True, choices=()):
+    opt = ProductOption.create(
+        product=product_, name=name, handle=handle or name.lower(), kind=kind, required=required
+    )
+    created = [
+        ProductOptionChoice.create(option=opt, name=choice, sort_order=i)
+        for i, choice in enumerate(choices)
+    ]
+    return opt, created
+
+
+def variation(product_, choices=(), **fields):
+    n = next(_sequence)
+    values = {"product": product_, "sku": f"VAR-{n}", "stock_level": Decimal("3")}
+    values.update(fields)
+    var = create_variation(**values)
+    for choice in choices:
+        VariationChoice.create(variation=var, choice=choice)
+    return var
+
+
+def brand(name="Acme"):
+    return Brand.create(name=name)
+
+
+def image(product_, url, sort_order=0):
+    return ProductImage.create(product=product_, url=url, sort_order=sort_order)
+
+
+def group(product_, name):
+    grp, _ = ProductGroup.get_or_create(name=name)
+    ProductGroupLink.create(product=product_, group=grp)
+    return grp
+
+
+def category(product_, name, url=None):
+    cat = Category.create(name=name, url=url)
+    ProductCategory.create(product=product_, category=cat)
+    return cat
+
+
+def status(handle):
+    return FulfilmentStatus.get(FulfilmentStatus.handle == handle)
+
+
+def order(items=(), attributes=(), status_handle="incomplete", **fields):
+    """An order; `items` are dicts (name, sku, quantity, price, options=[(name, handle, value)])."""
+    values = {
+        "placed_at": datetime.datetime(2024, 3, 1, 15, 30, 0, 123456),
+        "locale": "en_US",
+        "customer_email": "joe@example.com",
+        "payment_method": "Invoice",
+        "shipping_method": "Ground",
+        "billing_first_name": "Joe",
+        "billing_last_name": "Smith",
+        "billing_phone": "123123123",
+        "billing_address1": "123 Street",
+        "billing_city": "Phoenix",
+        "billing_state_province": "AZ",
+        "billing_country": "US",
+        "billing_postal_code": "55555",
+        "shipping_first_name": "Joe",
+        "shipping_last_name": "Smith",
+        "shipping_address1": "123 Street",
+        "shipping_city": "Phoenix",
+        "shipping_state_province": "AZ",
+        "shipping_country": "US",
+        "shipping_postal_code": "55555",
+        "status": status(status_handle),
+    }
+    values.update(fields)
+    lines = [dict(item) for item in items]
+    if "total" not in fields:
+        values["total"] = sum(
+            (Decimal(str(line["price"])) * Decimal(str(line["quantity"])) for line in lines),
+            Decimal(0),
+        ) + Decimal(str(values.get("shipping_total", 0)))
+    created = Order.create(**values)
+    for position, line in enumerate(lines):
+        options = line.pop("options", ())
+        item = OrderItem.create(order=created, sort_order=position, **line)
+        for opt_position, (name, handle, value) in enumerate(options):
+            OrderItemOption.create(
+                item=item, name=name, handle=handle, value=value, sort_order=opt_position
+            )
+    for position, (handle, name, value) in enumerate(attributes):
+        OrderAttribute.create(
+            order=created, handle=handle, name=name, value=json.dumps(value), sort_order=position
+        )
+    OrderStatusHistory.create(
+        order=created,
+        status=values["status"],
+        handle=values["status"].handle,
+        changed_at=values["placed_at"],
+    )
+    return created

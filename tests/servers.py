@@ -1,0 +1,115 @@
+"""Real server processes for end-to-end tests: gunicorn on a free loopback port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, timeout=20.0, process=None):
+    """Poll `url` until it answers at all (any status); fail if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.read_log()}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer in {timeout}s")
+
+
+class Gunicorn:
+    """`gunicorn wsgi:app` in its own process group, with its own environment."""
+
+    def __init__(self, env, workers=2, port=None, extra_args=(), log_path=None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.env = {**os.environ, **env}
+        self.args = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wsgi:app",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            *extra_args,
+        ]
+        self.process = None
+
+    def start(self, wait=True):
+        self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=self._log,
+            start_new_session=True,
+        )
+        self.process.read_log = self.read_log
+        if wait:
+            wait_for(self.url + "/healthz", process=self.process)
+        return self
+
+    def read_log(self):
+        return Path(self.log_path).read_text() if self.log_path else "(no log kept)"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.log_path:
+            self._log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+@pytest.fixture
+def gunicorn_server(database_url, tmp_path):
+    """gunicorn_server(workers=2, **env) -> a started Gunicorn on the test database."""
+    from tests.conftest import TEST_SECRET
+
+    started = []
+
+    def start(workers=2, **env):
+        server = Gunicorn(
+            {"DATABASE_URL": database_url, "TOKEN_SECRET": TEST_SECRET, **env},
+            workers=workers,
+            log_path=tmp_path / f"gunicorn-{len(started)}.log",
+        )
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
