@@ -68,6 +68,18 @@ class SkuField(CharField):
         return None
 
 
+def sync_id_sequence(model):
+    """After inserting explicit ids, move PostgreSQL's id sequence past them (the other
+    databases do this by themselves)."""
+    database = model._meta.database
+    if isinstance(database.obj, PooledPostgresqlDatabase):
+        table = model._meta.table_name
+        database.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))'
+        )
+
+
 def utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 

@@ -2,7 +2,7 @@
 
 from peewee import BooleanField, CharField, IntegerField
 
-from models.base import BaseModel
+from models.base import BaseModel, sync_id_sequence
 
 DEFAULT_STATUSES = [
     (1, "incomplete", "Awaiting Processing"),
@@ -31,4 +31,5 @@ def seed_default_statuses():
             for id_, handle, name in DEFAULT_STATUSES
         ]
     ).execute()
+    sync_id_sequence(FulfilmentStatus)
     return True

@@ -54,8 +54,7 @@ def make_app(database_url, tmp_path):
             "CS_STORE_TIMEZONE": "America/Phoenix",
         }
         config.update(settings)
-        app = create_app(config)
-        app.instance_path = str(tmp_path / "instance")
+        app = create_app(config, instance_path=str(tmp_path / "instance"))
         apps.append(app)
         return app
 
