@@ -8,9 +8,9 @@ from flask_smorest import Api
 from peewee import InterfaceError, OperationalError
 
 from api import config as config_views
-from api import fallback, health, statuses
+from api import docs, fallback, health, openapi, orders, products, statuses, stock
 from api.auth import issuer
-from api.schemas.common import StrictBoolean, StrictNumber
+from api.schemas.common import ApiErrorSchema, StrictBoolean, StrictNumber
 from api.settings import load_settings
 from api.version import __version__
 from commands import cli
@@ -19,7 +19,7 @@ from models.base import db, make_database
 from models.schema import ensure_current
 
 EXTENSION = "community_store_api"
-RESOURCE_BLUEPRINTS = [config_views.blp, statuses.blp]
+RESOURCE_BLUEPRINTS = [config_views.blp, statuses.blp, orders.blp, products.blp, stock.blp]
 
 log = logging.getLogger("community_store_api")
 
@@ -44,9 +44,18 @@ class ApiState:
 
 
 class LocalApi(Api):
-    """flask-smorest's Api without its app-wide error handler: a host app keeps its own."""
+    """flask-smorest's Api without its app-wide error handler (a host app keeps its own),
+    documenting our error shapes; api.docs serves the document and the docs page."""
+
+    ERROR_SCHEMA = ApiErrorSchema
+    # Each operation lists its own error responses (api.openapi), so no catch-all.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
+        pass
+
+    def _register_pagination_header(self):
+        # Our pagination is in the body's `meta`, not in flask-smorest's header.
         pass
 
 
@@ -59,12 +68,12 @@ def _defaults(app, overrides):
     if not app.config["CS_DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["CS_DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "store.db")
-    prefix = app.config["CS_API_PREFIX"]
     app.config.setdefault("CS_API_TITLE", "Community Store API")
     app.config.setdefault("CS_API_VERSION", __version__)
-    app.config.setdefault("CS_OPENAPI_VERSION", "3.0.3")
-    app.config.setdefault("CS_OPENAPI_URL_PREFIX", prefix)
-    app.config.setdefault("CS_OPENAPI_JSON_PATH", "openapi.json")
+    # 3.1: its schemas are JSON Schema, so `null` is a type like any other.
+    app.config.setdefault("CS_OPENAPI_VERSION", "3.1.0")
+    # No flask-smorest doc blueprint: api.docs serves the document under our hooks.
+    app.config["CS_OPENAPI_URL_PREFIX"] = None
 
 
 def _open_api(app, settings):
@@ -72,32 +81,18 @@ def _open_api(app, settings):
         config_prefix="CS_",
         spec_kwargs={
             "servers": [{"url": "/"}],
+            "info": {"description": openapi.DESCRIPTION},
         },
     )
     api.init_app(app)
     api.register_field(StrictNumber, "number", None)
     api.register_field(StrictBoolean, "boolean", None)
-    api.spec.components.security_scheme(
-        "oauth2",
-        {
-            "type": "oauth2",
-            "flows": {
-                "clientCredentials": {
-                    "tokenUrl": settings.token_path,
-                    "scopes": {
-                        "cs:orders:read": "Read orders and fulfilment statuses",
-                        "cs:orders:write": "Update order fulfilment and tracking",
-                        "cs:products:read": "Read products, variations and stock",
-                        "cs:products:write": "Update stock",
-                        "cs:config:read": "Read the store configuration",
-                    },
-                }
-            },
-        },
-    )
+    api.ma_plugin.converter.add_attribute_function(openapi.field_type_mapping)
+    openapi.register_components(api.spec, settings.token_path)
     api.register_blueprint(issuer.blp, url_prefix=settings.token_path)
     for blueprint in RESOURCE_BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=settings.api_prefix)
+    app.register_blueprint(docs.blp, url_prefix=settings.api_prefix)
     return api
 
 

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model
+from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model, SqliteDatabase
 from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
@@ -56,7 +56,7 @@ class UTCDateTimeField(DateTimeField):
 
 
 class SkuField(CharField):
-    """A stock-keeping unit: case-sensitive on every database."""
+    """A stock-keeping unit, compared exactly (case, accents, trailing spaces) everywhere."""
 
     field_type = "SKU"
 
@@ -84,6 +84,20 @@ def utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
+def locking_atomic():
+    """A write transaction for read-then-write: SQLite takes its write lock at BEGIN
+    (IMMEDIATE), so two writers never both read the old state; on the servers, lock the
+    rows read with `for_update_if_supported`."""
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def for_update_if_supported(query):
+    """`query` with FOR UPDATE where the database has it (SQLite locks at BEGIN instead)."""
+    return query.for_update() if db.obj.for_update else query
+
+
 class BaseModel(Model):
     class Meta:
         database = db
@@ -96,62 +110,116 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -16000,
 }
+MYSQL_SQL_MODE = "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY"
+# Byte-exact on MySQL and MariaDB alike: their utf8mb4_bin collations are case-sensitive but
+# ignore trailing spaces ('abc' = 'abc '), and the exact (NO PAD) collation has a different
+# name on each. PyMySQL returns bytes, which the field decodes.
+MYSQL_SKU_TYPE = "VARBINARY(100)"
 
 
-def make_database(url, pool_size=10, timeout=5):
-    """Build a pooled peewee database from a DATABASE_URL; nothing is connected yet."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.split("+")[0]
-    options = dict(parse_qsl(parts.query))
-    if scheme == "sqlite":
-        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-        if parts.netloc:
-            raise ValueError("a sqlite DATABASE_URL looks like sqlite:///relative/path.db")
-        return PooledSqliteDatabase(
-            path or ":memory:",
-            pragmas={**SQLITE_PRAGMAS, "busy_timeout": timeout * 1000},
-            timeout=timeout,
-            max_connections=pool_size,
-            stale_timeout=3600,
-            field_types={"SKU": "VARCHAR(100)"},
-        )
+def _sqlite(parts, pool_size, timeout):
+    if parts.netloc:
+        raise ValueError("a sqlite DATABASE_URL looks like sqlite:///relative/path.db")
+    path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+    return PooledSqliteDatabase(
+        path or ":memory:",
+        # Pragmas run on every new connection, so every pooled connection has them.
+        pragmas={**SQLITE_PRAGMAS, "busy_timeout": timeout * 1000},
+        max_connections=pool_size,
+        stale_timeout=3600,
+        timeout=timeout,
+        # The pool hands a connection to one thread at a time, but not always the thread
+        # that opened it (threaded workers): without this sqlite3 refuses it and the pool
+        # throws it away unclosed.
+        check_same_thread=False,
+        field_types={"SKU": "VARCHAR(100)"},
+    )
+
+
+def _server(parts):
     server = {
         "database": unquote(parts.path.lstrip("/")),
         "host": parts.hostname or "127.0.0.1",
         "user": unquote(parts.username) if parts.username else None,
         "password": unquote(parts.password) if parts.password else None,
+        "port": parts.port,
     }
-    if parts.port:
-        server["port"] = parts.port
-    server = {key: value for key, value in server.items() if value is not None}
-    pool = {"max_connections": pool_size, "stale_timeout": 300, "timeout": timeout}
+    if not server["database"]:
+        raise ValueError(f"DATABASE_URL names no database: {parts.scheme}://host:port/<name>")
+    return {key: value for key, value in server.items() if value is not None}
+
+
+def _postgresql(parts, options, pool_size, timeout, statement_timeout):
+    settings = f"-c statement_timeout={statement_timeout * 1000} -c timezone=UTC"
+    connect = {
+        **_server(parts),
+        "connect_timeout": timeout,
+        # A server that vanished without closing the connection (host down, network cut)
+        # is noticed within DATABASE_TIMEOUT instead of the kernel's many minutes.
+        "keepalives": 1,
+        "keepalives_idle": timeout,
+        "keepalives_interval": 1,
+        "keepalives_count": 3,
+        "tcp_user_timeout": timeout * 1000,
+        **options,
+        # The URL's own `options` (e.g. a search_path) come after ours and win.
+        "options": f"{settings} {options.get('options', '')}".strip(),
+    }
+    return PooledPostgresqlDatabase(
+        connect.pop("database"),
+        max_connections=pool_size,
+        stale_timeout=300,
+        timeout=timeout,
+        field_types={"SKU": "VARCHAR(100)"},
+        **connect,
+    )
+
+
+def _mysql(parts, options, pool_size, timeout, statement_timeout):
+    connect = {
+        **_server(parts),
+        "charset": "utf8mb4",
+        "connect_timeout": timeout,
+        # PyMySQL's limit on waiting for the server, its greeting included, so a server
+        # that accepts connections and never answers fails too; a second longer than the
+        # server's own lock limit below, whose clean error should come first. (None is
+        # PyMySQL's "no limit".)
+        "read_timeout": statement_timeout + 1 if statement_timeout else None,
+        "write_timeout": statement_timeout + 1 if statement_timeout else None,
+        # Runs on every new connection, so every pooled connection has it.
+        "init_command": f"SET sql_mode='{MYSQL_SQL_MODE}', time_zone='+00:00'"
+        + (f", innodb_lock_wait_timeout={statement_timeout}" if statement_timeout else ""),
+        # PyMySQL wants numbers as numbers (ports, timeouts), the URL gives strings.
+        **{key: int(value) if value.isdigit() else value for key, value in options.items()},
+    }
+    return PooledMySQLDatabase(
+        connect.pop("database"),
+        max_connections=pool_size,
+        stale_timeout=300,
+        timeout=timeout,
+        field_types={"SKU": MYSQL_SKU_TYPE, "DATETIME": "DATETIME(6)"},
+        **connect,
+    )
+
+
+def make_database(url, pool_size=10, timeout=5, statement_timeout=None):
+    """Build a pooled peewee database from a DATABASE_URL; nothing is connected yet.
+
+    `timeout` (DATABASE_TIMEOUT) bounds every wait on the database: connecting, a pooled
+    connection, SQLite's locks, and one statement on the servers, unless `statement_timeout`
+    says otherwise (0: no limit, for schema migrations). Query parameters of the URL
+    go to the driver (`?sslmode=require`, `?host=/var/run/postgresql`,
+    `?unix_socket=/run/mysqld/mysqld.sock`) and win over the defaults chosen here.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    options = dict(parse_qsl(parts.query))
+    if statement_timeout is None:
+        statement_timeout = timeout
+    if scheme == "sqlite":
+        return _sqlite(parts, pool_size, timeout)
     if scheme in ("postgres", "postgresql"):
-        return PooledPostgresqlDatabase(
-            server.pop("database"),
-            connect_timeout=timeout,
-            options=f"-c statement_timeout={timeout * 1000 * 6} -c timezone=UTC",
-            field_types={"SKU": "VARCHAR(100)"},
-            **pool,
-            **server,
-            **options,
-        )
+        return _postgresql(parts, options, pool_size, timeout, statement_timeout)
     if scheme in ("mysql", "mariadb"):
-        return PooledMySQLDatabase(
-            server.pop("database"),
-            charset="utf8mb4",
-            connect_timeout=timeout,
-            read_timeout=timeout * 6,
-            write_timeout=timeout * 6,
-            init_command=(
-                "SET sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,"
-                "ONLY_FULL_GROUP_BY', time_zone='+00:00'"
-            ),
-            field_types={
-                "SKU": "VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
-                "DATETIME": "DATETIME(6)",
-            },
-            **pool,
-            **server,
-            **options,
-        )
+        return _mysql(parts, options, pool_size, timeout, statement_timeout)
     raise ValueError(f"unsupported DATABASE_URL scheme {parts.scheme!r}")

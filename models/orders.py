@@ -2,7 +2,7 @@
 
 from peewee import CharField, ForeignKeyField, IntegerField, TextField
 
-from models.base import BaseModel, Fixed4Field, UTCDateTimeField, utcnow
+from models.base import BaseModel, Fixed4Field, SkuField, UTCDateTimeField, utcnow
 from models.catalog import Product, Variation
 from models.clients import ApiClient
 from models.statuses import FulfilmentStatus
@@ -15,6 +15,16 @@ ADDRESS_FIELDS = (
     "state_province",
     "country",
     "postal_code",
+)
+
+
+# What most order listings filter on, carried by two indexes (migration 0002).
+LISTING_STATE = (
+    "external_payment_requested_at",
+    "paid_at",
+    "refunded_at",
+    "cancelled_at",
+    "placed_at",
 )
 
 
@@ -39,7 +49,8 @@ class Order(BaseModel):
     vat_number = CharField(max_length=100, null=True)
     payment_method = CharField(max_length=255, null=True)
     payment_reference = CharField(max_length=255, null=True)
-    paid_at = UTCDateTimeField(null=True, index=True)
+    # Indexed with external_payment_requested_at (migration 0002).
+    paid_at = UTCDateTimeField(null=True)
     cancelled_at = UTCDateTimeField(null=True, index=True)
     refunded_at = UTCDateTimeField(null=True, index=True)
     refund_reason = TextField(null=True)
@@ -53,11 +64,20 @@ class Order(BaseModel):
     discount_total = Fixed4Field(default=0)
     total = Fixed4Field(default=0)
     # The current fulfilment status; the history table keeps how it got there.
-    status = ForeignKeyField(FulfilmentStatus, on_delete="RESTRICT", index=True)
+    # Indexed first in the status page index (migration 0002).
+    status = ForeignKeyField(FulfilmentStatus, on_delete="RESTRICT", index=False)
     tracking_id = CharField(max_length=100, null=True)
     tracking_code = TextField(null=True)
     tracking_url = TextField(null=True)
     updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            # The order listing's (migration 0002).
+            (("paid_at", "external_payment_requested_at"), False),
+            (("status", "id", *LISTING_STATE), False),
+            (("id", *LISTING_STATE), False),
+        )
 
 
 for _name, _field in {
@@ -76,7 +96,8 @@ class OrderItem(BaseModel):
     product = ForeignKeyField(Product, null=True, on_delete="SET NULL")
     variation = ForeignKeyField(Variation, null=True, on_delete="SET NULL")
     name = CharField(max_length=255)
-    sku = CharField(max_length=100, null=True)
+    # Compared exactly, as every SKU (migration 0004).
+    sku = SkuField(null=True)
     quantity = Fixed4Field()
     price = Fixed4Field()
     sort_order = IntegerField(default=0)

@@ -5,6 +5,8 @@ import itertools
 import json
 from decimal import Decimal
 
+from peewee import fn
+
 from commands.clients import create_client
 from models.catalog import (
     Brand,
@@ -141,3 +143,52 @@ def order(items=(), attributes=(), status_handle="incomplete", **fields):
         changed_at=values["placed_at"],
     )
     return created
+
+
+def bare_orders(count, **fields):
+    """`count` orders without items, inserted in batches; their ids, oldest first."""
+    start = datetime.datetime(2024, 1, 1, 12, 0)
+    values = {"status": status("incomplete").id, "total": Decimal("1.00"), **fields}
+    before = Order.select(fn.MAX(Order.id)).scalar() or 0
+    rows = [{"placed_at": start + datetime.timedelta(minutes=n), **values} for n in range(count)]
+    for batch in range(0, count, 500):
+        Order.insert_many(rows[batch : batch + 500]).execute()
+    created = Order.select(Order.id).where(Order.id > before).order_by(Order.id)
+    return [order_id for (order_id,) in created.tuples()]
+
+
+def status_history(order_):
+    """(handle, client_id) of each status history row of an order, oldest first."""
+    return list(
+        OrderStatusHistory.select(OrderStatusHistory.handle, OrderStatusHistory.client)
+        .where(OrderStatusHistory.order == order_)
+        .order_by(OrderStatusHistory.changed_at, OrderStatusHistory.id)
+        .tuples()
+    )
+
+
+def choice(option_, name, price_adjustment=None, weight_adjustment=None, sort_order=0):
+    return ProductOptionChoice.create(
+        option=option_,
+        name=name,
+        price_adjustment=price_adjustment,
+        weight_adjustment=weight_adjustment,
+        sort_order=sort_order,
+    )
+
+
+def rich_product(size=2, **fields):
+    """A product with `size` of everything: images, groups, categories, two list options of
+    `size` choices each, one text option, and a variation for every pair of choices."""
+    made = product(**fields)
+    for n in range(size):
+        image(made, f"https://example.com/p{made.id}/{n}.jpg", sort_order=n)
+        group(made, f"Group {n}")
+        category(made, f"Category {made.id}-{n}", f"https://example.com/c/{made.id}/{n}")
+    _, sizes = option(made, "Size", choices=[f"S{n}" for n in range(size)])
+    _, colours = option(made, "Colour", choices=[f"C{n}" for n in range(size)])
+    option(made, "Engraving", kind="text", required=False)
+    for left in sizes:
+        for right in colours:
+            variation(made, choices=(left, right))
+    return made

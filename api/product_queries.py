@@ -1,0 +1,320 @@
+"""Product queries in one place: the list's page, and the product JSON in batched queries."""
+
+from peewee import JOIN, SQL, fn
+
+from api.values import date_time, money, number
+from models.catalog import (
+    LIST_OPTION_TYPES,
+    Brand,
+    Category,
+    Product,
+    ProductCategory,
+    ProductGroup,
+    ProductGroupLink,
+    ProductImage,
+    ProductOption,
+    ProductOptionChoice,
+    Variation,
+    VariationChoice,
+)
+
+
+def _where(query, conditions):
+    return query.where(*conditions) if conditions else query
+
+
+def count_products(conditions):
+    return _where(Product.select(fn.COUNT(SQL("*"))), conditions).scalar()
+
+
+def page_ids(conditions, page, per_page):
+    """The ids of one page, newest `date_added` first, then highest id: a total order."""
+    query = (
+        _where(Product.select(Product.id), conditions)
+        .order_by(Product.date_added.desc(), Product.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return [product_id for (product_id,) in query.tuples()]
+
+
+# --- rendering ---
+
+PRODUCT_COLUMNS = (
+    Product.id,
+    Product.name,
+    Product.sku,
+    Product.barcode,
+    Product.active,
+    Product.stock_unlimited,
+    Product.stock_level,
+    Product.short_description,
+    Product.description,
+    Brand.name.alias("brand_name"),
+    Product.price,
+    Product.wholesale_price,
+    Product.cost_price,
+    Product.sale_price,
+    Product.sale_start,
+    Product.sale_end,
+    Product.primary_image,
+    Product.date_added,
+    Product.date_updated,
+    Product.shippable,
+    Product.width,
+    Product.height,
+    Product.length,
+    Product.number_items,
+    Product.stacked_height,
+    Product.separate_ship,
+)
+
+
+VARIATION_COLUMNS = (
+    Variation.product,
+    Variation.id,
+    Variation.sku,
+    Variation.barcode,
+    Variation.stock_unlimited,
+    Variation.stock_level,
+    Variation.price,
+    Variation.wholesale_price,
+    Variation.cost_price,
+    Variation.sale_price,
+    Variation.primary_image,
+    Variation.width,
+    Variation.height,
+    Variation.length,
+    Variation.number_items,
+)
+
+
+def _grouped(ids, rows):
+    """{product id: [value, ...]} from (product id, value) rows, every id present."""
+    grouped = {product_id: [] for product_id in ids}
+    for product_id, value in rows:
+        grouped[product_id].append(value)
+    return grouped
+
+
+def _images(ids):
+    rows = (
+        ProductImage.select(ProductImage.product, ProductImage.url)
+        .where(ProductImage.product.in_(ids))
+        .order_by(ProductImage.product, ProductImage.sort_order, ProductImage.id)
+        .tuples()
+    )
+    return _grouped(ids, rows)
+
+
+def _groups(ids):
+    rows = (
+        ProductGroupLink.select(ProductGroupLink.product, ProductGroup.name)
+        .join(ProductGroup)
+        .where(ProductGroupLink.product.in_(ids))
+        .order_by(ProductGroupLink.product, ProductGroupLink.id)
+        .tuples()
+    )
+    return _grouped(ids, rows)
+
+
+def _categories(ids):
+    rows = (
+        ProductCategory.select(ProductCategory.product, Category.name, Category.url)
+        .join(Category)
+        .where(ProductCategory.product.in_(ids))
+        .order_by(ProductCategory.product, ProductCategory.sort_order, ProductCategory.id)
+        .tuples()
+    )
+    return _grouped(ids, ((pid, {"name": name, "url": url}) for pid, name, url in rows))
+
+
+def _variation_options(product_ids, variation_ids):
+    """{variation id: [{"name": option, "value": choice}, ...]} in the options' order.
+
+    Reached from the products' options (indexed by product), then their choices and the
+    variations that chose them: every database then walks indexes from the few page ids.
+    """
+    rows = (
+        ProductOption.select(
+            VariationChoice.variation, ProductOption.name, ProductOptionChoice.name
+        )
+        .join(ProductOptionChoice)
+        .join(VariationChoice)
+        .where(ProductOption.product.in_(product_ids))
+        .order_by(VariationChoice.variation, ProductOption.sort_order, ProductOption.id)
+        .tuples()
+    )
+    chosen = {variation_id: [] for variation_id in variation_ids}
+    for variation_id, name, value in rows:
+        # A choice is only ever made by variations of the option's own product.
+        if variation_id in chosen:
+            chosen[variation_id].append({"name": name, "value": value})
+    return chosen
+
+
+class Renderer:
+    """Turns product rows into the contract's JSON, in the store's zone and currency."""
+
+    def __init__(self, settings):
+        self.zone = settings.timezone
+        self.zone_name = settings.timezone_name
+        self.digits = settings.currency_digits
+
+    def date(self, value):
+        return date_time(value, self.zone, self.zone_name)
+
+    def money(self, value):
+        return money(value, self.digits)
+
+    def options(self, ids):
+        """{product id: [option, ...]}: options and their choices in one query."""
+        rows = (
+            ProductOption.select(
+                ProductOption.product,
+                ProductOption.id,
+                ProductOption.name,
+                ProductOption.handle,
+                ProductOption.kind,
+                ProductOption.required,
+                ProductOptionChoice.name.alias("choice_name"),
+                ProductOptionChoice.price_adjustment,
+                ProductOptionChoice.weight_adjustment,
+            )
+            .join(ProductOptionChoice, JOIN.LEFT_OUTER)
+            .where(ProductOption.product.in_(ids))
+            .order_by(
+                ProductOption.product,
+                ProductOption.sort_order,
+                ProductOption.id,
+                ProductOptionChoice.sort_order,
+                ProductOptionChoice.id,
+            )
+            .tuples()
+        )
+        options, by_id = {product_id: [] for product_id in ids}, {}
+        for product_id, option_id, name, handle, kind, required, choice, price, weight in rows:
+            option = by_id.get(option_id)
+            if option is None:
+                option = {"name": name, "handle": handle, "type": kind, "required": required}
+                # Only list types have choices to show; the others have no inner list.
+                if kind in LIST_OPTION_TYPES:
+                    option["options"] = []
+                by_id[option_id] = option
+                options[product_id].append(option)
+            if choice is not None and kind in LIST_OPTION_TYPES:
+                option["options"].append(
+                    {
+                        "name": choice,
+                        "price_adjustment": self.money(price),
+                        "weight_adjustment": number(weight),
+                    }
+                )
+        return options
+
+    def variations(self, ids):
+        """{product id: [variation, ...]}, each with its chosen options: two queries."""
+        rows = list(
+            Variation.select(*VARIATION_COLUMNS)
+            .where(Variation.product.in_(ids))
+            .order_by(Variation.product, Variation.sort_order, Variation.id)
+            .dicts()
+        )
+        variations = {product_id: [] for product_id in ids}
+        if not rows:
+            return variations
+        chosen = _variation_options(ids, [row["id"] for row in rows])
+        for row in rows:
+            variations[row["product"]].append(
+                {
+                    "id": row["id"],
+                    "sku": row["sku"],
+                    "barcode": row["barcode"],
+                    "stock_unlimited": bool(row["stock_unlimited"]),
+                    "stock_level": number(row["stock_level"]),
+                    "price": self.money(row["price"]),
+                    "wholesale_price": self.money(row["wholesale_price"]),
+                    "cost_price": self.money(row["cost_price"]),
+                    "sale_price": self.money(row["sale_price"]),
+                    "primary_image": row["primary_image"] or None,
+                    "options": chosen[row["id"]],
+                    "shipping": {
+                        "width": number(row["width"]),
+                        "height": number(row["height"]),
+                        "length": number(row["length"]),
+                        "number_items": row["number_items"],
+                    },
+                }
+            )
+        return variations
+
+    def product(self, row, children):
+        product_id = row["id"]
+        images, groups, categories, options, variations = (part[product_id] for part in children)
+        return {
+            "id": product_id,
+            "name": row["name"],
+            "sku": row["sku"],
+            "barcode": row["barcode"],
+            "active": row["active"],
+            "stock_unlimited": row["stock_unlimited"],
+            "stock_level": number(row["stock_level"]),
+            "short_description": row["short_description"],
+            "description": row["description"],
+            "brand": row["brand_name"],
+            "price": self.money(row["price"]),
+            "wholesale_price": self.money(row["wholesale_price"]),
+            "cost_price": self.money(row["cost_price"]),
+            "sale_price": self.money(row["sale_price"]),
+            "sale_start": self.date(row["sale_start"]),
+            "sale_end": self.date(row["sale_end"]),
+            "primary_image": row["primary_image"] or None,
+            "additional_images": images,
+            "groups": groups,
+            "categories": categories,
+            "options": options,
+            "variations": variations,
+            "date_added": self.date(row["date_added"]),
+            "date_updated": self.date(row["date_updated"]),
+            "shipping": {
+                "shippable": row["shippable"],
+                "width": number(row["width"]),
+                "height": number(row["height"]),
+                "length": number(row["length"]),
+                "number_items": row["number_items"],
+                "stacked_height": number(row["stacked_height"]),
+                "separate_ship": row["separate_ship"],
+            },
+        }
+
+
+def render_products(ids, settings):
+    """The products with these ids as JSON-ready dicts, in the order of `ids` (missing ones
+    left out): at most seven queries, however many children the products have."""
+    if not ids:
+        return []
+    rows = {
+        row["id"]: row
+        for row in Product.select(*PRODUCT_COLUMNS)
+        .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
+        .where(Product.id.in_(ids))
+        .dicts()
+    }
+    found = [product_id for product_id in ids if product_id in rows]
+    if not found:
+        return []
+    renderer = Renderer(settings)
+    children = (
+        _images(found),
+        _groups(found),
+        _categories(found),
+        renderer.options(found),
+        renderer.variations(found),
+    )
+    return [renderer.product(rows[product_id], children) for product_id in found]
+
+
+def render_product(product_id, settings):
+    """One product as a JSON-ready dict, or None."""
+    products = render_products([product_id], settings)
+    return products[0] if products else None

@@ -1,0 +1,345 @@
+"""Shapes of orders: the OpenAPI document, the list's query and the PATCH body."""
+
+import datetime
+import re
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+
+from api.schemas.common import DateTimeSchema, MetaSchema, PageQuerySchema, StrictString
+from models.statuses import FulfilmentStatus
+
+TRUE_WORDS = frozenset(("1", "true", "on", "yes"))
+FALSE_WORDS = frozenset(("0", "false", "off", "no"))
+PAYMENT_STATUSES = ("paid", "unpaid", "cancelled", "refunded", "incomplete")
+# Ids have at most 18 digits (within every database's integer range); larger ones are
+# refused, never sent to the database.
+MAX_ORDER_ID = 10**18 - 1
+MAX_IDS = 1000
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# `id[]` and `id[0]`, as PHP's http_build_query writes an array.
+ID_ARRAY_KEY = re.compile(r"id\[[^\]]*\]")
+SCALAR_PARAMS = (
+    "status",
+    "paymentStatus",
+    "fromDate",
+    "toDate",
+    "paid",
+    "cancelled",
+    "refunded",
+    "shippable",
+)
+
+
+# --- output (documentation only: views build their JSON by hand) ---
+
+
+class AddressSchema(Schema):
+    address1 = fields.String(allow_none=True, required=True)
+    address2 = fields.String(allow_none=True, required=True)
+    address3 = fields.String(allow_none=True, required=True)
+    city = fields.String(allow_none=True, required=True)
+    state_province = fields.String(allow_none=True, required=True)
+    country = fields.String(allow_none=True, required=True)
+    postal_code = fields.String(allow_none=True, required=True)
+
+
+class BillingSchema(Schema):
+    phone = fields.String(allow_none=True, required=True)
+    first_name = fields.String(allow_none=True, required=True)
+    last_name = fields.String(allow_none=True, required=True)
+    company = fields.String(allow_none=True, required=True)
+    address = fields.Nested(
+        AddressSchema, allow_none=True, required=True, metadata={"description": "null if none"}
+    )
+    vat_number = fields.String(
+        allow_none=True,
+        metadata={"description": "Present only when the store collects VAT numbers."},
+    )
+
+
+class ShippingSchema(Schema):
+    first_name = fields.String(allow_none=True, required=True)
+    last_name = fields.String(allow_none=True, required=True)
+    company = fields.String(allow_none=True, required=True)
+    address = fields.Nested(
+        AddressSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "null when the order has no shipping address"},
+    )
+
+
+class CustomerSchema(Schema):
+    email = fields.String(allow_none=True, required=True)
+    username = fields.String(allow_none=True, required=True)
+    billing = fields.Nested(BillingSchema, required=True)
+    shipping = fields.Nested(ShippingSchema, required=True)
+
+
+class FulfilmentSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "Shipped"})
+    handle = fields.String(required=True, metadata={"example": "shipped"})
+    tracking_id = fields.String(allow_none=True, required=True)
+    tracking_code = fields.String(allow_none=True, required=True)
+    tracking_url = fields.String(allow_none=True, required=True)
+
+
+class ItemOptionSchema(Schema):
+    name = fields.String(required=True, metadata={"example": "Size"})
+    handle = fields.String(required=True, metadata={"example": "size"})
+    value = fields.String(required=True, metadata={"example": "Large"})
+
+
+class ItemSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    sku = fields.String(allow_none=True, required=True)
+    quantity = fields.Float(required=True, metadata={"description": "Up to 4 decimals."})
+    price = fields.Float(required=True, metadata={"description": "Unit price paid."})
+    options = fields.List(fields.Nested(ItemOptionSchema), required=True)
+
+
+class AttributeSchema(Schema):
+    handle = fields.String(required=True)
+    name = fields.String(required=True)
+    value = fields.Raw(required=True, allow_none=True, metadata={"description": "Any JSON."})
+
+
+class RefundSchema(Schema):
+    date = fields.Nested(DateTimeSchema, required=True)
+    reason = fields.String(required=True)
+
+
+class OrderSchema(Schema):
+    id = fields.Integer(required=True)
+    date_placed = fields.Nested(DateTimeSchema, required=True)
+    total = fields.Float(required=True)
+    payment_method = fields.String(allow_none=True, required=True)
+    payment_date = fields.Nested(DateTimeSchema, allow_none=True, required=True)
+    payment_reference = fields.String(allow_none=True, required=True)
+    shipping_method = fields.String(allow_none=True, required=True)
+    fulfilment = fields.Nested(FulfilmentSchema, required=True)
+    locale = fields.String(allow_none=True, required=True)
+    customer = fields.Nested(CustomerSchema, required=True)
+    items = fields.List(fields.Nested(ItemSchema), required=True)
+    attributes = fields.List(fields.Nested(AttributeSchema), required=True)
+    refunded = fields.Nested(
+        RefundSchema, metadata={"description": "Present only on refunded orders."}
+    )
+
+
+class OrderEnvelope(Schema):
+    data = fields.Nested(OrderSchema, required=True)
+
+
+class OrderListEnvelope(Schema):
+    data = fields.List(fields.Nested(OrderSchema), required=True)
+    meta = fields.Nested(MetaSchema, required=True)
+
+
+# --- the list's query ---
+
+
+class QueryBoolean(fields.Boolean):
+    """1/true/on/yes or 0/false/off/no, in any case."""
+
+    default_error_messages = {"invalid": "Must be one of 1, true, on, yes, 0, false, off, no."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        word = value.lower() if isinstance(value, str) else None
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise self.make_error("invalid")
+
+
+class LocalDate(fields.Date):
+    """A calendar day written YYYY-MM-DD, read in the store time zone."""
+
+    default_error_messages = {"invalid": "Must be a date written YYYY-MM-DD."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+            raise self.make_error("invalid")
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class PaymentStatus(fields.String):
+    default_error_messages = {"invalid": f"Must be one of {', '.join(PAYMENT_STATUSES)}."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        word = super()._deserialize(value, attr, data, **kwargs).lower()
+        if word not in PAYMENT_STATUSES:
+            raise self.make_error("invalid")
+        return word
+
+
+class OrderIds(fields.List):
+    """Every value given for `id`, `id[]` or `id[n]`: positive integers."""
+
+    default_error_messages = {"too_many": f"At most {MAX_IDS} ids."}
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Integer(validate=validate.Range(1, MAX_ORDER_ID)), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raws = value if isinstance(value, list) else [value]
+        ids = set()
+        for raw in raws:
+            text = str(raw)
+            # The length check comes first: int() of thousands of digits is slow, then refused.
+            valid = text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 18
+            if not valid or not 0 < int(text) <= MAX_ORDER_ID:
+                raise ValidationError(
+                    f"Must be a positive integer up to {MAX_ORDER_ID}, got {text[:40]!r}."
+                )
+            ids.add(int(text))
+        if len(ids) > MAX_IDS:
+            raise self.make_error("too_many")
+        return sorted(ids)
+
+
+class StatusRef(NamedTuple):
+    id: int
+    handle: str
+
+
+class StatusHandle(StrictString):
+    """A fulfilment status handle in any case; loads as that status's StatusRef."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        statuses = list(
+            FulfilmentStatus.select(FulfilmentStatus.id, FulfilmentStatus.handle)
+            .order_by(FulfilmentStatus.sort_order, FulfilmentStatus.id)
+            .tuples()
+        )
+        for status_id, handle in statuses:
+            if handle.lower() == text.lower():
+                return StatusRef(status_id, handle)
+        valid = ", ".join(handle for _, handle in statuses)
+        raise ValidationError(f"Unknown fulfilment status {text[:100]!r}; valid handles: {valid}.")
+
+
+def _query_values(data):
+    """(name, [values]) pairs of a query string, whatever holds it."""
+    raw = getattr(data, "data", data)
+    if hasattr(raw, "lists"):
+        return list(raw.lists())
+    return [(key, value if isinstance(value, list) else [value]) for key, value in raw.items()]
+
+
+class OrderListQuerySchema(PageQuerySchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = StatusHandle(metadata={"description": "Current fulfilment status handle."})
+    paymentStatus = PaymentStatus(metadata={"enum": list(PAYMENT_STATUSES)})
+    fromDate = LocalDate(metadata={"description": "YYYY-MM-DD, store time zone, inclusive."})
+    toDate = LocalDate(metadata={"description": "YYYY-MM-DD, store time zone, inclusive."})
+    paid = QueryBoolean(metadata={"description": "Paid and not refunded."})
+    cancelled = QueryBoolean()
+    refunded = QueryBoolean()
+    shippable = QueryBoolean(metadata={"description": "Has a shipping method."})
+    id = OrderIds(
+        metadata={"description": "One or several ids: id=1&id=2, id[]=1&id[]=2, id[0]=1."}
+    )
+
+    @pre_load
+    def gather(self, data, **kwargs):
+        """Drop empty values (they mean "not given") and collect every spelling of `id`.
+
+        `page` and `paging` are left to the pagination helper, which checks them itself.
+        """
+        found, ids = {}, []
+        for key, values in _query_values(data):
+            given = [value for value in values if value != ""]
+            if not given:
+                continue
+            if key == "id" or ID_ARRAY_KEY.fullmatch(key):
+                ids.extend(given)
+            elif key in SCALAR_PARAMS:
+                found[key] = given[0]
+        if ids:
+            found["id"] = ids
+        return found
+
+
+# --- PATCH body ---
+
+
+def _no_nul(value):
+    # PostgreSQL cannot store NUL in text; nobody means to send one.
+    if value is not None and "\x00" in value:
+        raise ValidationError("Must not contain NUL characters.")
+
+
+def _http_url(value):
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise ValidationError("Must be an http or https URL.") from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(char.isspace() or ord(char) < 32 for char in value)
+    ):
+        raise ValidationError("Must be an http or https URL.")
+
+
+def _tracking(max_length, *validators):
+    return StrictString(
+        allow_none=True,
+        validate=[validate.Length(max=max_length), _no_nul, *validators],
+        metadata={"description": f'At most {max_length} characters; "" clears, null keeps.'},
+    )
+
+
+def _empty_list_as_object(data, key):
+    # PHP's json_encode writes an empty map as [].
+    if isinstance(data, dict) and data.get(key) == []:
+        return {**data, key: {}}
+    return data
+
+
+class FulfilmentPatchSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    handle = StatusHandle(
+        allow_none=True,
+        metadata={"description": "A fulfilment status handle (case-insensitive)."},
+    )
+    tracking_id = _tracking(100)
+    tracking_code = _tracking(2000)
+    tracking_url = _tracking(2000, _http_url)
+
+
+class OrderPatchDataSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    fulfilment = fields.Nested(FulfilmentPatchSchema, allow_none=True)
+
+    @pre_load
+    def empty_fulfilment(self, data, **kwargs):
+        return _empty_list_as_object(data, "fulfilment")
+
+
+class OrderPatchSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    data = fields.Nested(OrderPatchDataSchema, required=True)
+
+    @pre_load
+    def empty_data(self, data, **kwargs):
+        return _empty_list_as_object(data, "data")

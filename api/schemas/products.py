@@ -1,0 +1,254 @@
+"""Shapes of products and stock records: the OpenAPI document, the list query, stock PATCH."""
+
+from decimal import Decimal
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load
+
+from api.product_filter import FilterError, parse_filter
+from api.schemas.common import (
+    DateTimeSchema,
+    MetaSchema,
+    PageQuerySchema,
+    StrictBoolean,
+    StrictNumber,
+)
+from api.stock_queries import StockChange
+from models.base import MAX_UNITS, SCALE, to_units
+from models.catalog import OPTION_TYPES
+
+MAX_QUANTITY = Decimal(MAX_UNITS) / SCALE
+RANGE = f"{-MAX_QUANTITY}..{MAX_QUANTITY}"
+
+
+# --- output (documentation only: views build their JSON by hand) ---
+
+
+def _number(description=None, **kwargs):
+    metadata = {"description": description} if description else {}
+    return fields.Float(allow_none=True, required=True, metadata=metadata, **kwargs)
+
+
+def _text(**kwargs):
+    return fields.String(allow_none=True, required=True, **kwargs)
+
+
+class CategorySchema(Schema):
+    name = fields.String(required=True, metadata={"example": "Product Category 1"})
+    url = _text(metadata={"example": "https://domain.com/category1"})
+
+
+class OptionChoiceSchema(Schema):
+    name = fields.String(required=True, metadata={"example": "Large"})
+    price_adjustment = _number("Money, rounded to the currency's digits.")
+    weight_adjustment = _number()
+
+
+class OptionSchema(Schema):
+    name = fields.String(required=True, metadata={"example": "Size"})
+    handle = fields.String(required=True, metadata={"example": "size"})
+    type = fields.String(required=True, metadata={"enum": list(OPTION_TYPES)})
+    required = fields.Boolean(required=True)
+    options = fields.List(
+        fields.Nested(OptionChoiceSchema),
+        metadata={
+            "description": "The choices, in their order: present (possibly empty) on list "
+            "types (select, radio) only; the other types have no such key."
+        },
+    )
+
+
+class ChosenOptionSchema(Schema):
+    name = fields.String(required=True, metadata={"example": "Size"})
+    value = fields.String(required=True, metadata={"example": "Large"})
+
+
+class VariationShippingSchema(Schema):
+    width = _number()
+    height = _number()
+    length = _number()
+    number_items = fields.Integer(allow_none=True, required=True)
+
+
+class VariationSchema(Schema):
+    id = fields.Integer(required=True)
+    sku = _text()
+    barcode = _text()
+    stock_unlimited = fields.Boolean(required=True, metadata={"description": "Never null."})
+    stock_level = fields.Float(required=True, metadata={"description": "Up to 4 decimals."})
+    price = _number("The variation's own price; null: the product's applies.")
+    wholesale_price = _number()
+    cost_price = _number()
+    sale_price = _number()
+    primary_image = _text(metadata={"description": "Absolute URL, or null."})
+    options = fields.List(fields.Nested(ChosenOptionSchema), required=True)
+    shipping = fields.Nested(VariationShippingSchema, required=True)
+
+
+class ProductShippingSchema(Schema):
+    shippable = fields.Boolean(required=True)
+    width = _number()
+    height = _number()
+    length = _number()
+    number_items = fields.Integer(allow_none=True, required=True)
+    stacked_height = _number()
+    separate_ship = fields.Boolean(required=True)
+
+
+class ProductSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    sku = _text()
+    barcode = _text()
+    active = fields.Boolean(required=True)
+    stock_unlimited = fields.Boolean(required=True)
+    stock_level = fields.Float(required=True, metadata={"description": "Up to 4 decimals."})
+    short_description = _text(metadata={"description": "HTML."})
+    description = _text(metadata={"description": "HTML."})
+    brand = _text(metadata={"description": "The brand (manufacturer) name."})
+    price = _number("Money, rounded to the currency's digits.")
+    wholesale_price = _number()
+    cost_price = _number()
+    sale_price = _number()
+    sale_start = fields.Nested(DateTimeSchema, allow_none=True, required=True)
+    sale_end = fields.Nested(DateTimeSchema, allow_none=True, required=True)
+    primary_image = _text(metadata={"description": "Absolute URL, or null."})
+    additional_images = fields.List(fields.String(), required=True)
+    groups = fields.List(fields.String(), required=True)
+    categories = fields.List(fields.Nested(CategorySchema), required=True)
+    options = fields.List(fields.Nested(OptionSchema), required=True)
+    variations = fields.List(fields.Nested(VariationSchema), required=True)
+    date_added = fields.Nested(DateTimeSchema, required=True)
+    date_updated = fields.Nested(DateTimeSchema, required=True)
+    shipping = fields.Nested(ProductShippingSchema, required=True)
+
+
+class ProductEnvelope(Schema):
+    data = fields.Nested(ProductSchema, required=True)
+
+
+class ProductListEnvelope(Schema):
+    data = fields.List(fields.Nested(ProductSchema), required=True)
+    meta = fields.Nested(MetaSchema, required=True)
+
+
+class StockRecordSchema(Schema):
+    id = fields.Integer(required=True, metadata={"description": "Product or variation id."})
+    product_id = fields.Integer(metadata={"description": "Variations only."})
+    sku = _text()
+    name = fields.String(required=True, metadata={"description": "The product's name."})
+    stock_level = fields.Float(required=True)
+    stock_unlimited = fields.Boolean(required=True)
+    variation = fields.Boolean(metadata={"description": "Variations only: always true."})
+
+
+class StockRecordEnvelope(Schema):
+    data = fields.Nested(StockRecordSchema, required=True)
+
+
+# --- the list's query ---
+
+
+class ProductFilter(fields.String):
+    """`<field> <operator> <value>` conditions joined by ` and `; loads as Conditions."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_filter(super()._deserialize(value, attr, data, **kwargs))
+        except FilterError as error:
+            raise ValidationError(f"{error}.") from None
+
+
+class ProductListQuerySchema(PageQuerySchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    filter = ProductFilter(
+        metadata={
+            "description": "`date_added` or `date_updated`, then `gt`, `lt`, `eq`, `ge` or "
+            "`le`, then an ISO-8601 date or date-time, quotes optional, in the store time "
+            "zone unless it has an offset; a date alone is midnight (with `eq`: the whole "
+            "day). Conditions join with ` and `.",
+            "example": "date_added gt '2021-01-01T20:00'",
+        }
+    )
+
+    @pre_load
+    def gather(self, data, **kwargs):
+        """Keep the filter when given; `page` and `paging` are the pagination helper's."""
+        value = data.get("filter", "")
+        return {"filter": value} if value != "" else {}
+
+
+# --- the stock PATCH body ---
+
+
+class StockQuantity(StrictNumber):
+    """A stock level or adjustment: loads as stored units (integer ten-thousandths)."""
+
+    default_error_messages = {
+        "range": f"Must be within {RANGE}.",
+        "places": "Must have at most 4 decimal places.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        quantity = super()._deserialize(value, attr, data, **kwargs)
+        # The range first: quantizing a huge number would overflow Decimal's precision.
+        if abs(quantity) > MAX_QUANTITY:
+            raise self.make_error("range")
+        try:
+            return to_units(quantity)
+        except ValueError:
+            raise self.make_error("places") from None
+
+
+def _empty_list_as_object(data, key):
+    # PHP's json_encode writes an empty map as [].
+    if isinstance(data, dict) and data.get(key) == []:
+        return {**data, key: {}}
+    return data
+
+
+class StockPatchDataSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    stock_level = StockQuantity(
+        allow_none=True,
+        metadata={"description": f"Sets the level: a JSON number, at most 4 decimals, {RANGE}."},
+    )
+    stock_unlimited = StrictBoolean(
+        allow_none=True, metadata={"description": "A JSON boolean only."}
+    )
+    stock_adjustment = StockQuantity(
+        allow_none=True,
+        metadata={
+            "description": "Added to the current level atomically (negative to take away); "
+            "non-zero, not with stock_level; refused if the result would leave the range."
+        },
+    )
+
+    @post_load
+    def change(self, data, **kwargs):
+        level, adjustment = data.get("stock_level"), data.get("stock_adjustment")
+        if adjustment is not None and level is not None:
+            raise ValidationError("Cannot be sent together with stock_level.", "stock_adjustment")
+        if adjustment == 0:
+            raise ValidationError("Must not be zero.", "stock_adjustment")
+        return StockChange(level, data.get("stock_unlimited"), adjustment)
+
+
+class StockPatchSchema(Schema):
+    """`{"data": {...}}`; loads as the StockChange it asks for."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    data = fields.Nested(StockPatchDataSchema, required=True)
+
+    @pre_load
+    def empty_data(self, data, **kwargs):
+        return _empty_list_as_object(data, "data")
+
+    @post_load
+    def change(self, data, **kwargs):
+        return data["data"]

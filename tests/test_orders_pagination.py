@@ -1,0 +1,248 @@
+"""GET /orders pagination: walking every page, links, limits, and a constant query count."""
+
+import datetime
+import json
+import math
+from decimal import Decimal
+
+import pytest
+from playhouse.test_utils import count_queries
+
+from tests import factories
+
+PENDING = datetime.datetime(2024, 2, 1)
+
+
+@pytest.fixture
+def many(app):
+    """250 visible orders and 4 hidden ones (waiting for an off-site payment), interleaved."""
+    visible = factories.bare_orders(120)
+    factories.bare_orders(2, external_payment_requested_at=PENDING)
+    visible += factories.bare_orders(130)
+    factories.bare_orders(2, external_payment_requested_at=PENDING)
+    return sorted(visible, reverse=True)
+
+
+def walk(client, headers, url):
+    """Follow links.next from `url` until it is absent; every page's body, in order."""
+    pages = []
+    while url:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        pages.append(body)
+        url = body["meta"]["pagination"]["links"].get("next")
+        assert len(pages) <= 300, "links.next never ends"
+    return pages
+
+
+@pytest.mark.parametrize("per_page", [1, 7, 20, 100])
+def test_following_next_links_sees_every_order_once(client, auth, many, per_page):
+    pages = walk(client, auth("cs:orders:read"), f"/cs/api/v1/orders?paging={per_page}")
+    seen = [order["id"] for body in pages for order in body["data"]]
+    assert seen == many
+    total_pages = math.ceil(len(many) / per_page)
+    assert len(pages) == total_pages
+    for number, body in enumerate(pages, start=1):
+        pagination = body["meta"]["pagination"]
+        assert pagination == {
+            "total": 250,
+            "count": len(body["data"]),
+            "per_page": per_page,
+            "current_page": number,
+            "total_pages": total_pages,
+            "links": pagination["links"],
+        }
+        assert pagination["count"] == (
+            per_page if number < total_pages else 250 % per_page or per_page
+        )
+        base = f"http://localhost/cs/api/v1/orders?paging={per_page}&page="
+        expected_links = {}
+        if number > 1:
+            expected_links["previous"] = f"{base}{number - 1}"
+        if number < total_pages:
+            expected_links["next"] = f"{base}{number + 1}"
+        assert pagination["links"] == expected_links
+
+
+def test_links_keep_every_other_parameter_as_sent(client, auth, many):
+    headers = auth("cs:orders:read")
+    body = client.get(
+        "/cs/api/v1/orders?paid=0&page=2&paging=7&foo=b%20r&id%5B%5D=&shippable=",
+        headers=headers,
+    ).get_json()
+    assert body["meta"]["pagination"]["links"] == {
+        "previous": "http://localhost/cs/api/v1/orders?paid=0&paging=7&foo=b%20r&id%5B%5D=&shippable=&page=1",
+        "next": "http://localhost/cs/api/v1/orders?paid=0&paging=7&foo=b%20r&id%5B%5D=&shippable=&page=3",
+    }
+
+
+def test_a_page_past_the_end_is_empty_with_the_true_meta(client, auth, many):
+    body = client.get("/cs/api/v1/orders?paging=100&page=9", headers=auth("cs:orders:read"))
+    assert body.status_code == 200
+    assert body.get_json() == {
+        "data": [],
+        "meta": {
+            "pagination": {
+                "total": 250,
+                "count": 0,
+                "per_page": 100,
+                "current_page": 9,
+                "total_pages": 3,
+                "links": {"previous": "http://localhost/cs/api/v1/orders?paging=100&page=3"},
+            }
+        },
+    }
+
+
+def test_an_empty_store_has_one_empty_page(client, auth):
+    body = client.get("/cs/api/v1/orders", headers=auth("cs:orders:read")).get_json()
+    assert body == {
+        "data": [],
+        "meta": {
+            "pagination": {
+                "total": 0,
+                "count": 0,
+                "per_page": 20,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
+
+
+def test_a_page_size_above_the_maximum_is_clamped(make_app, client, auth, many):
+    headers = auth("cs:orders:read")
+    body = client.get("/cs/api/v1/orders?paging=1000", headers=headers).get_json()
+    assert len(body["data"]) == 100
+    assert body["meta"]["pagination"]["per_page"] == 100
+    assert body["meta"]["pagination"]["total_pages"] == 3
+    small = make_app(CS_MAX_PAGE_SIZE=10).test_client()
+    body = small.get("/cs/api/v1/orders?paging=50", headers=headers).get_json()
+    assert (len(body["data"]), body["meta"]["pagination"]["per_page"]) == (10, 10)
+    assert body["meta"]["pagination"]["links"]["next"].endswith("?paging=50&page=2")
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=-2", "page=x", "paging=0", "paging=-5"])
+def test_bad_page_or_page_size_is_400(client, auth, query):
+    response = client.get(f"/cs/api/v1/orders?{query}", headers=auth("cs:orders:read"))
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.get_json()["fields"]
+
+
+PROXY_HEADERS = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "shop.example.com",
+    "X-Forwarded-Port": "8443",
+}
+
+
+def test_links_behind_a_trusted_proxy_use_the_forwarded_origin(make_app, app, auth, many):
+    trusting = make_app(CS_TRUST_PROXY_HEADERS=True).test_client()
+    headers = {**auth("cs:orders:read"), **PROXY_HEADERS}
+    body = trusting.get("/cs/api/v1/orders?page=2", headers=headers).get_json()
+    assert body["meta"]["pagination"]["links"] == {
+        "previous": "https://shop.example.com:8443/cs/api/v1/orders?page=1",
+        "next": "https://shop.example.com:8443/cs/api/v1/orders?page=3",
+    }
+    standard_port = {**headers, "X-Forwarded-Port": "443"}
+    body = trusting.get("/cs/api/v1/orders", headers=standard_port).get_json()
+    assert body["meta"]["pagination"]["links"] == {
+        "next": "https://shop.example.com/cs/api/v1/orders?page=2"
+    }
+
+
+def test_forwarded_headers_are_ignored_unless_trusted(client, auth, many):
+    headers = {**auth("cs:orders:read"), **PROXY_HEADERS}
+    body = client.get("/cs/api/v1/orders", headers=headers).get_json()
+    assert body["meta"]["pagination"]["links"] == {
+        "next": "http://localhost/cs/api/v1/orders?page=2"
+    }
+
+
+def rich_order(items=5, options=3, attributes=4):
+    return factories.order(
+        items=[
+            {
+                "name": f"Item {n}",
+                "sku": f"SKU-{n}",
+                "quantity": Decimal(n + 1),
+                "price": Decimal("1.25"),
+                "options": [(f"Option {k}", f"option_{k}", f"Value {k}") for k in range(options)],
+            }
+            for n in range(items)
+        ],
+        attributes=[(f"attr_{k}", f"Attribute {k}", {"k": k}) for k in range(attributes)],
+    )
+
+
+def queries_for(client, headers, url):
+    client.get(url, headers=headers)  # the first request of an app also checks the schema
+    with count_queries() as counted:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return counted.count, response.get_json()
+
+
+# The token's revocation check, the count of matching orders, the count of hidden ones among
+# them, the page's ids, then the orders (with their status), items, options and attributes.
+LIST_QUERIES = 8
+
+
+def test_a_page_costs_the_same_queries_for_one_order_or_twenty(client, auth):
+    headers = auth("cs:orders:read")
+    rich_order(items=1, options=1, attributes=1)
+    count, body = queries_for(client, headers, "/cs/api/v1/orders")
+    assert (count, len(body["data"])) == (LIST_QUERIES, 1)
+    for _ in range(24):
+        rich_order(items=6, options=4, attributes=5)
+    count, body = queries_for(client, headers, "/cs/api/v1/orders")
+    assert (count, len(body["data"])) == (LIST_QUERIES, 20)
+    assert sum(len(item["options"]) for order in body["data"] for item in order["items"]) == 480
+    count, body = queries_for(client, headers, "/cs/api/v1/orders?paging=100")
+    assert (count, len(body["data"])) == (LIST_QUERIES, 25)
+
+
+@pytest.mark.parametrize(
+    "query, queries",
+    [
+        # paid and unpaid orders can never be hidden: one count is enough.
+        ("paymentStatus=paid", LIST_QUERIES - 1),
+        ("paymentStatus=incomplete", LIST_QUERIES - 1),
+        ("cancelled=0", LIST_QUERIES),
+        # Resolving the status handle is one more.
+        ("status=incomplete", LIST_QUERIES + 1),
+    ],
+)
+def test_filtered_pages_cost_a_constant_number_of_queries(client, auth, query, queries):
+    headers = auth("cs:orders:read")
+    for _ in range(3):
+        rich_order()
+    factories.order(paid_at=PENDING)
+    factories.order(external_payment_requested_at=PENDING)
+    count, _ = queries_for(client, headers, f"/cs/api/v1/orders?{query}")
+    assert count == queries
+
+
+def test_one_order_costs_five_queries(client, auth):
+    order = rich_order()
+    count, body = queries_for(client, auth("cs:orders:read"), f"/cs/api/v1/orders/{order.id}")
+    assert count == 5
+    assert len(body["data"]["items"]) == 5
+
+
+def test_a_page_past_the_end_does_not_fetch_orders(client, auth):
+    rich_order()
+    count, body = queries_for(client, auth("cs:orders:read"), "/cs/api/v1/orders?page=2")
+    assert (count, body["data"]) == (3, [])
+
+
+def test_pages_are_stable_whatever_the_placement_times(client, auth):
+    same_time = datetime.datetime(2024, 5, 1, 12, 0)
+    ids = [factories.order(placed_at=same_time).id for _ in range(9)]
+    pages = walk(client, auth("cs:orders:read"), "/cs/api/v1/orders?paging=2")
+    assert [order["id"] for body in pages for order in body["data"]] == sorted(ids, reverse=True)
+    assert json.dumps(pages[0]["data"][0]["date_placed"]) == json.dumps(
+        {"date": "2024-05-01 05:00:00.000000", "timezone": "America/Phoenix"}
+    )
