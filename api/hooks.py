@@ -1,10 +1,11 @@
 """Per-request hooks shared by every blueprint of the API: request id, body limit, database."""
 
+import random
 import re
-import uuid
 
 from flask import current_app, g, request
 from peewee import InterfaceError, OperationalError
+from playhouse.pool import MaxConnectionsExceeded
 
 from api.errors import register_error_handlers
 from models.base import db
@@ -18,9 +19,15 @@ def state():
     return current_app.extensions["community_store_api"]
 
 
+def new_request_id():
+    """32 random hex digits. Not a secret, so not os.urandom (a system call, slow in some
+    virtual machines); `random` is reseeded in every forked worker."""
+    return f"{random.getrandbits(128):032x}"
+
+
 def start_request():
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
     request.max_content_length = current_app.config["CS_MAX_BODY_SIZE"]
 
 
@@ -33,17 +40,21 @@ def bind_database():
 
 
 def connect_database():
-    bind_database()
+    database = bind_database()
     try:
-        db.connect(reuse_if_open=True)
+        database.connect(reuse_if_open=True)
     except (OperationalError, InterfaceError):
         g.cs_db_broken = True
         raise
+    except MaxConnectionsExceeded as error:
+        # Every pooled connection stayed busy for DATABASE_TIMEOUT: as unavailable as a
+        # database that does not answer, and answered the same way (503, Retry-After).
+        raise OperationalError(str(error)) from error
     state().check_schema()
 
 
 def finish_request(response):
-    response.headers[REQUEST_ID_HEADER] = g.get("cs_request_id") or uuid.uuid4().hex
+    response.headers[REQUEST_ID_HEADER] = g.get("cs_request_id") or new_request_id()
     client_id = g.get("cs_client_id")
     if client_id:
         # Read by the access log, which records which integration made each call.
@@ -52,16 +63,24 @@ def finish_request(response):
 
 
 def close_database(exc):
-    if db.obj is None or db.is_closed():
+    """Return the request's connection to the pool, or drop it if it may be broken."""
+    database = state().database
+    if database.is_closed():
         return
-    if g.get("cs_db_broken") or isinstance(exc, (OperationalError, InterfaceError)):
-        # A connection that failed may be dead: drop it rather than return it to the pool.
-        try:
-            db.manual_close()
-        except (OperationalError, InterfaceError):
-            pass
+    broken = g.get("cs_db_broken") or isinstance(exc, (OperationalError, InterfaceError))
+    if not broken and not database.in_transaction():
+        database.close()
         return
-    db.close()
+    discard_connection(database)
+
+
+def discard_connection(database):
+    """Close this thread's connection for good: a connection that failed may be dead, and
+    handing it to the next request would fail that request too."""
+    while database.in_transaction():
+        # Left open only by a failure; the server ends it with the connection.
+        database.pop_transaction()
+    database.manual_close()
 
 
 def install(blueprint, database=True):

@@ -1,10 +1,13 @@
 """`cs db`: create or upgrade the schema."""
 
 import click
+from flask import current_app
+from peewee import InterfaceError, OperationalError
+from playhouse.migrations import MigrationError
 
 from commands.common import with_store
-from models.base import db
-from models.schema import known_migrations, pending_migrations, upgrade
+from models.base import db, make_database
+from models.schema import SchemaError, known_migrations, pending_migrations, upgrade
 
 
 @click.group("db")
@@ -17,7 +20,21 @@ def group():
 @with_store
 def upgrade_command(target):
     """Apply pending migrations and seed the default statuses (safe to run again)."""
-    applied = upgrade(target=target)
+    config = current_app.config
+    # A connection of its own without the per-statement time limit the service has:
+    # building an index on a big table may rightly take minutes.
+    database = make_database(
+        config["CS_DATABASE_URL"],
+        pool_size=1,
+        timeout=config["CS_DATABASE_TIMEOUT"],
+        statement_timeout=0,
+    )
+    try:
+        applied = upgrade(database, target=target)
+    except (MigrationError, SchemaError, OperationalError, InterfaceError) as error:
+        raise click.ClickException(f"the upgrade failed: {error}") from None
+    finally:
+        database.close_all()
     if applied:
         click.echo(f"applied {len(applied)} migration(s): {', '.join(applied)}")
     else:

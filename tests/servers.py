@@ -1,5 +1,6 @@
 """Real server processes for end-to-end tests: gunicorn on a free loopback port."""
 
+import json
 import os
 import signal
 import socket
@@ -35,6 +36,35 @@ def wait_for(url, timeout=20.0, process=None):
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer in {timeout}s")
+
+
+def cs_command(database_url, *args):
+    """Run `flask --app app cs ...` in a process of its own, as an operator would; its
+    output (the command must succeed)."""
+    from tests.conftest import TEST_SECRET
+
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "cs", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, "TOKEN_SECRET": TEST_SECRET},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def http_json(method, url, body=None, headers=None, timeout=30):
+    """One request to a real server: (status, headers, JSON body), error statuses included.
+    `body` is bytes as they are, or anything else as JSON."""
+    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, json.load(error)
 
 
 class Gunicorn:

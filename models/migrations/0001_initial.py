@@ -329,7 +329,6 @@ def up(migrator, db):
 
 def down(migrator, db):
     migrator.migrate(migrator.drop_table("variation_choice"))
-    migrator.migrate(migrator.drop_table("sku"))
     migrator.migrate(migrator.drop_table("product_option_choice"))
     migrator.migrate(migrator.drop_table("product_option"))
     migrator.migrate(migrator.drop_table("product_image"))
@@ -341,6 +340,8 @@ def down(migrator, db):
     migrator.migrate(migrator.drop_table("order_item"))
     migrator.migrate(migrator.drop_table("variation"))
     migrator.migrate(migrator.drop_table("product"))
+    # After its two owners, whose foreign keys point at it.
+    migrator.migrate(migrator.drop_table("sku"))
     migrator.migrate(migrator.drop_table("order_attribute"))
     migrator.migrate(migrator.drop_table("order"))
     migrator.migrate(migrator.drop_table("fulfilment_status"))
