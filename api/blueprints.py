@@ -8,7 +8,7 @@ from flask import g
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
-from api import hooks
+from api import hooks, openapi
 from api.errors import ApiError, OAuthError
 
 
@@ -59,9 +59,17 @@ class ApiParser(FlaskParser):
 class ApiBlueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
-    def __init__(self, *args, database=True, **kwargs):
+    def __init__(self, *args, database=True, error_shape="api", **kwargs):
         super().__init__(*args, **kwargs)
         hooks.install(self, database=database)
+        # The shape this blueprint's errors come in ("api" or "oauth"), for the docs.
+        self.error_shape = error_shape
+        self._prepare_doc_cbks.append(self._prepare_error_doc)
+
+    def _prepare_error_doc(self, doc, doc_info, **kwargs):
+        """Document every operation's error responses, in the shape its route speaks."""
+        secured = "security" in doc_info.get("manual_doc", {})
+        return openapi.add_error_responses(doc, secured=secured, oauth=self.error_shape == "oauth")
 
     def document_body(self, schema, content_type="application/json"):
         """Document a request body that the view reads itself (no parsing here)."""

@@ -90,3 +90,14 @@ def test_api_error_shape_with_fields(make_app):
         "errors": ["Invalid page"],
         "fields": {"page": ["Must be positive."]},
     }
+
+
+def test_oversized_body_is_413_json(make_app):
+    app = make_app(CS_MAX_BODY_SIZE=1024)
+    response = app.test_client().post(
+        "/oauth/2.0/token", data={"grant_type": "client_credentials", "pad": "x" * 2048}
+    )
+    assert response.status_code == 413
+    body = response.get_json()
+    assert body["error"] == "invalid_request"
+    assert body["message"] == "Request body too large"

@@ -6,21 +6,29 @@ import orjson
 from flask import g, request
 from flask.views import MethodView
 
+from api.auth.lookups import find_client
 from api.auth.tokens import ScopeError, grant_scopes, issue, secret_matches
 from api.blueprints import ApiBlueprint
 from api.errors import OAuthError
 from api.hooks import state
 from api.jsonio import json_response
 from api.schemas.auth import TokenErrorSchema, TokenRequestSchema, TokenSchema
-from models.clients import ApiClient
 
 blp = ApiBlueprint(
     "oauth",
     __name__,
     description="OAuth2 client-credentials token endpoint.",
+    error_shape="oauth",
 )
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@blp.url_value_preprocessor
+def speak_oauth(endpoint, values):
+    # Runs before the blueprint's before_request hooks, so even their errors (a 503 while
+    # the database is unreachable) come in the OAuth error shape.
+    g.cs_oauth_route = True
 
 
 def _parameters():
@@ -66,7 +74,7 @@ def _authenticate_client(params):
             "The request is missing the client_id parameter",
             hint="Send client_id and client_secret, or use HTTP Basic authentication",
         )
-    client = ApiClient.get_or_none(ApiClient.client_id == client_id)
+    client = find_client(client_id)
     if (
         client is None
         or client.revoked_at is not None
@@ -85,7 +93,6 @@ class Token(MethodView):
     @blp.alt_response(401, schema=TokenErrorSchema, description="Client authentication failed")
     def post(self):
         """Issue an access token for a client's credentials."""
-        g.cs_oauth_route = True
         params = _parameters()
         if params.get("grant_type") != "client_credentials":
             raise OAuthError(

@@ -4,10 +4,10 @@ import functools
 
 from flask import g, request
 
+from api.auth.lookups import client_is_active
 from api.auth.tokens import TokenError, verify
 from api.errors import OAuthError
 from api.hooks import state
-from models.clients import ApiClient
 
 SECURITY_SCHEME = "oauth2"
 
@@ -54,12 +54,7 @@ def authenticate():
         raise _invalid_token(str(error)) from None
     # Checked on every request, in the shared database, so a revocation locks the client
     # out at once on every instance.
-    active = (
-        ApiClient.select(ApiClient.id)
-        .where((ApiClient.client_id == claims["client_id"]) & ApiClient.revoked_at.is_null())
-        .exists()
-    )
-    if not active:
+    if not client_is_active(claims["client_id"]):
         raise _invalid_token("The client of this access token has been revoked")
     return claims
 

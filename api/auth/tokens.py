@@ -75,8 +75,34 @@ class TokenError(ValueError):
     pass
 
 
+# Tokens this process has verified, with their claims: a client uses its token for many
+# calls, and checking signature and claims again costs more than the rest of the request's
+# authentication. Only time can change the verdict, so the time claims are checked on every
+# use (revocation is the caller's check, on every request).
+_verified = {}
+VERIFIED_CACHE_SIZE = 4096
+
+
 def verify(token, *, key, issuer, audience):
     """Decode and check a token; the algorithm is pinned, so `none` and confusion fail."""
+    cache_key = (token, key, issuer, audience)
+    claims = _verified.get(cache_key)
+    if claims is not None and _still_valid(claims):
+        return claims
+    claims = _decode(token, key=key, issuer=issuer, audience=audience)
+    if len(_verified) >= VERIFIED_CACHE_SIZE:
+        _verified.clear()
+    _verified[cache_key] = claims
+    return claims
+
+
+def _still_valid(claims):
+    """The time checks PyJWT made when the token was verified, made again now."""
+    now = time.time()
+    return int(claims["iat"]) <= now and int(claims["nbf"]) <= now < int(claims["exp"])
+
+
+def _decode(token, *, key, issuer, audience):
     try:
         decoded = jwt.decode_complete(
             token,

@@ -27,5 +27,5 @@ class TokenSchema(Schema):
 class TokenErrorSchema(Schema):
     error = fields.String(required=True, metadata={"example": "invalid_client"})
     error_description = fields.String(required=True)
-    hint = fields.String()
-    message = fields.String(required=True)
+    hint = fields.String(metadata={"description": "A hint how to fix it, when there is one."})
+    message = fields.String(required=True, metadata={"description": "Same as error_description."})

@@ -7,8 +7,12 @@ from marshmallow import Schema, ValidationError, fields
 
 
 class ApiErrorSchema(Schema):
-    error = fields.Boolean(required=True, metadata={"example": True})
-    errors = fields.List(fields.String(), required=True, metadata={"example": ["Bad Request"]})
+    error = fields.Boolean(required=True, metadata={"enum": [True]})
+    errors = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"example": ["Bad Request"], "minItems": 1, "description": "First: the message."},
+    )
     fields = fields.Dict(
         keys=fields.String(),
         required=False,
@@ -22,8 +26,14 @@ class DateTimeSchema(Schema):
 
 
 class LinksSchema(Schema):
-    previous = fields.Url(required=False)
-    next = fields.Url(required=False)
+    previous = fields.Url(
+        required=False,
+        metadata={"format": "uri", "description": "Present when current_page > 1."},
+    )
+    next = fields.Url(
+        required=False,
+        metadata={"format": "uri", "description": "Present when current_page < total_pages."},
+    )
 
 
 class PaginationSchema(Schema):

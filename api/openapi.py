@@ -1,0 +1,146 @@
+"""The OpenAPI document's shared parts: security scheme, error responses and headers."""
+
+from api.schemas.auth import TokenErrorSchema
+from api.schemas.common import ApiErrorSchema
+
+SECURITY_SCHEME = "oauth2"
+SCOPES = {
+    "cs:orders:read": "Read orders and fulfilment statuses",
+    "cs:orders:write": "Update order fulfilment and tracking",
+    "cs:products:read": "Read products, variations and stock",
+    "cs:products:write": "Update stock",
+    "cs:config:read": "Read the store configuration",
+}
+DESCRIPTION = """\
+A RESTful JSON API over an online store's orders, fulfilment, products and stock,
+wire-compatible with the Community Store API.
+
+Get an access token from the token endpoint with the OAuth2 client-credentials grant, then
+send it as `Authorization: Bearer <token>`; each operation names the scope it needs.
+Errors come in one of two shapes: the API error shape (`ApiError`) and, from the token
+endpoint and the bearer-token checks, the OAuth error shape (`TokenError`). Every response
+carries `X-Request-ID`, which the logs carry too.
+"""
+
+HEADERS = {
+    "RequestId": {
+        "description": "The caller's own X-Request-ID when it sent a sane one, else a new id.",
+        "schema": {"type": "string"},
+    },
+    "Allow": {"description": "The methods this path serves.", "schema": {"type": "string"}},
+    "RetryAfter": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    },
+    "WwwAuthenticate": {
+        "description": "The bearer-token challenge (RFC 6750).",
+        "schema": {"type": "string"},
+    },
+}
+HEADER_COMPONENTS = {
+    "Allow": "Allow",
+    "Retry-After": "RetryAfter",
+    "WWW-Authenticate": "WwwAuthenticate",
+}
+
+# name: (description, schema, headers besides X-Request-ID)
+API = ApiErrorSchema
+OAUTH = TokenErrorSchema
+RESPONSES = {
+    "BadRequest": ("Bad input: the message names the problem", API, ()),
+    "NotFound": ("No such record, or no route at this path", API, ()),
+    "MethodNotAllowed": ("The path does not serve this method", API, ("Allow",)),
+    "PayloadTooLarge": ("The request body is larger than MAX_BODY_SIZE", API, ()),
+    "InternalError": ("Unexpected failure (details are logged under the request id)", API, ()),
+    "Unavailable": ("The database is unreachable or its schema outdated", API, ("Retry-After",)),
+    "InvalidToken": (
+        "No access token, or one that is malformed, expired or revoked (invalid_token)",
+        OAUTH,
+        ("WWW-Authenticate",),
+    ),
+    "InsufficientScope": (
+        "The access token lacks the operation's scope (insufficient_scope)",
+        OAUTH,
+        ("WWW-Authenticate",),
+    ),
+    "OAuthPayloadTooLarge": ("The request body is larger than MAX_BODY_SIZE", OAUTH, ()),
+    "OAuthInternalError": ("Unexpected failure (server_error)", OAUTH, ()),
+    "OAuthUnavailable": (
+        "The database is unreachable (temporarily_unavailable)",
+        OAUTH,
+        ("Retry-After",),
+    ),
+}
+
+API_ERRORS = {
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    500: "InternalError",
+    503: "Unavailable",
+}
+OAUTH_ERRORS = {500: "OAuthInternalError", 503: "OAuthUnavailable"}
+SECURED_ERRORS = {401: "InvalidToken", 403: "InsufficientScope"}
+
+
+def _header_ref(name):
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def register_components(spec, token_url):
+    """Add the security scheme, the error responses and the headers they name."""
+    spec.components.security_scheme(
+        SECURITY_SCHEME,
+        {
+            "type": "oauth2",
+            "description": "OAuth2 client credentials; each operation names its scope.",
+            "flows": {"clientCredentials": {"tokenUrl": token_url, "scopes": SCOPES}},
+        },
+    )
+    for name, header in HEADERS.items():
+        spec.components.header(name, header)
+    for name, (description, schema, headers) in RESPONSES.items():
+        spec.components.response(
+            name,
+            {
+                "description": description,
+                "content": {"application/json": {"schema": schema}},
+                "headers": {
+                    "X-Request-ID": _header_ref("RequestId"),
+                    **{header: _header_ref(HEADER_COMPONENTS[header]) for header in headers},
+                },
+            },
+        )
+
+
+def add_error_responses(operation, *, secured, oauth):
+    """Document every error an operation can answer with, in the shape it answers in."""
+    responses = operation.setdefault("responses", {})
+    errors = dict(OAUTH_ERRORS if oauth else API_ERRORS)
+    if "requestBody" in operation:
+        errors[413] = "OAuthPayloadTooLarge" if oauth else "PayloadTooLarge"
+    if secured:
+        errors.update(SECURED_ERRORS)
+    for status, name in errors.items():
+        # A bare name is flask-smorest's generic response (e.g. BAD_REQUEST): ours is precise.
+        if not isinstance(responses.get(status), dict):
+            responses[status] = name
+    operation["responses"] = responses = dict(sorted(responses.items(), key=lambda i: str(i[0])))
+    for response in responses.values():
+        # Responses documented by the views themselves carry the request id too.
+        if isinstance(response, dict):
+            response.setdefault("headers", {})["X-Request-ID"] = _header_ref("RequestId")
+    return operation
+
+
+def field_type_mapping(self, field, ret, **kwargs):
+    """apispec attribute function: custom fields state their JSON type in
+    `_jsonschema_type_mapping()`; a field that allows None gets "null" too (OpenAPI 3.1)."""
+    mapping = getattr(field, "_jsonschema_type_mapping", None)
+    if mapping is None or "type" in ret or "$ref" in ret:
+        return {}
+    properties = dict(mapping())
+    if field.allow_none and "type" in properties:
+        kinds = properties["type"]
+        properties["type"] = [*(kinds if isinstance(kinds, list) else [kinds]), "null"]
+    return properties

@@ -1,0 +1,154 @@
+"""gunicorn settings for serving the API: `gunicorn -c gunicorn.conf.py wsgi:app`."""
+
+import datetime
+import json
+import logging
+import os
+
+from gunicorn import glogging
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+APP_LOGGER = "community_store_api"
+
+
+def _env_bool(name, default=False):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError(f"{name} must be a yes/no value, got {raw!r}")
+    return word in TRUE_WORDS
+
+
+def _env_int(name, default):
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _cpu_count():
+    # The CPUs this process may run on (a container's cpuset), not every CPU of the host.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+# Loopback by default: the service is meant to sit behind nginx on the same machine.
+# gunicorn's own PORT handling would bind 0.0.0.0, so PORT is read here instead.
+bind = os.environ.get("BIND") or f"127.0.0.1:{_env_int('PORT', 8000)}"
+# Sync workers: each request holds one worker, and the work is database-bound.
+workers = _env_int("WEB_CONCURRENCY", 2 * _cpu_count() + 1)
+# A request that runs longer than this is killed (its worker restarted).
+timeout = _env_int("TIMEOUT", 30)
+# On SIGTERM, workers finish the requests they are serving for up to this long.
+graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("KEEPALIVE", 5)
+# Workers recycle themselves after this many requests (0: never); jitter spreads restarts.
+max_requests = _env_int("MAX_REQUESTS", 0)
+max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 0)
+# The application is imported by each worker, never before the fork: a database
+# connection opened by the master would be shared by every worker.
+preload_app = False
+# The heartbeat file lives in memory where possible (a disk-backed /tmp can stall it).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+proc_name = "community-store-api"
+# gunicornc's control socket only where asked for: its default path is one per user, which
+# a second instance on the same machine would take over.
+if os.environ.get("CONTROL_SOCKET"):
+    control_socket = os.environ["CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
+# gunicorn derives the URL scheme from X-Forwarded-Proto when the peer is trusted; the
+# service trusts forwarded headers only when told to, so gunicorn follows the same switch.
+if "FORWARDED_ALLOW_IPS" not in os.environ and not _env_bool("TRUST_PROXY_HEADERS"):
+    forwarded_allow_ips = ""
+
+accesslog = os.environ.get("ACCESS_LOG", "-")
+errorlog = os.environ.get("ERROR_LOG", "-")
+loglevel = os.environ.get("LOG_LEVEL", "info")
+# Who called (the proxy's client address), what, the answer, how long, the request id the
+# caller can quote and the integration that made the call.
+access_log_format = (
+    '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(B)s %(M)sms '
+    'request_id=%({x-request-id}o)s client_id=%({x-client-id}o)s "%(a)s"'
+)
+LOG_JSON = _env_bool("LOG_JSON")
+
+
+def _iso_now():
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: access records keep their fields, others their message."""
+
+    def format(self, record):
+        access = getattr(record, "cs_access", None)
+        if access is not None:
+            return json.dumps(access, separators=(",", ":"))
+        line = {
+            "time": _iso_now(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, separators=(",", ":"))
+
+
+def _header(atoms, key):
+    value = atoms.get(key)
+    return None if value in (None, "-", "") else value
+
+
+class ServiceLogger(glogging.Logger):
+    """gunicorn's logger, which also carries the API's own log lines, as text or JSON."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if LOG_JSON:
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.setFormatter(JsonFormatter())
+        # The API logs its warnings and errors (with request ids) next to gunicorn's.
+        app_log = logging.getLogger(APP_LOGGER)
+        app_log.handlers = list(self.error_log.handlers)
+        app_log.setLevel(self.loglevel)
+        app_log.propagate = False
+
+    def access(self, resp, req, environ, request_time):
+        if not LOG_JSON:
+            return super().access(resp, req, environ, request_time)
+        if not self.access_log_enabled:
+            return None
+        atoms = self.atoms(resp, req, environ, request_time)
+        duration = request_time.total_seconds() * 1000
+        record = {
+            "time": _iso_now(),
+            "type": "access",
+            "remote_addr": atoms["h"],
+            "forwarded_for": _header(atoms, "{x-forwarded-for}i"),
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "query": atoms["q"] or None,
+            "status": int(atoms["s"]),
+            "bytes": atoms["B"],
+            "duration_ms": round(duration, 3),
+            "request_id": _header(atoms, "{x-request-id}o"),
+            "client_id": _header(atoms, "{x-client-id}o"),
+            "user_agent": _header(atoms, "{user-agent}i"),
+        }
+        self.access_log.info("access", extra={"cs_access": record})
+        return None
+
+
+logger_class = ServiceLogger
