@@ -1,0 +1,1 @@
+"""Benchmarks: the hot paths of the service against a bare WSGI app."""

@@ -1,0 +1,132 @@
+"""Where the service's time goes on the hot paths, measured in one process without HTTP.
+
+    /work/venv/bin/python bench/hotspots.py                 # CPU per request, both apps
+    /work/venv/bin/python bench/hotspots.py --profile order # + cProfile of one path
+
+Both apps are called through werkzeug's test client (the same WSGI environ building for
+each) over the benchmark's database (bench/run.py builds it). CPU time (process time) per
+request is compared, so other load on the machine hardly moves the figures.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import HOT_PATHS, RESULTS, concrete  # noqa: E402
+
+# Where a function lives, by the path of its file: what each part of the stack costs.
+AREAS = (
+    ("peewee / playhouse", re.compile(r"/(peewee|playhouse)")),
+    ("sqlite3 (C)", re.compile(r"sqlite3|method 'execute'|method 'fetch")),
+    ("flask-smorest / webargs / marshmallow", re.compile(r"flask_smorest|webargs|marshmallow")),
+    ("flask / werkzeug", re.compile(r"/(flask|werkzeug)/")),
+    ("PyJWT", re.compile(r"/jwt/")),
+    ("orjson", re.compile(r"orjson")),
+    ("decimal / datetime / zoneinfo", re.compile(r"decimal|datetime|zoneinfo|strftime")),
+    ("service code (api/, models/)", re.compile(r"/main/(api|models)/")),
+)
+
+
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--profile", nargs="*", default=[], choices=[p.key for p in HOT_PATHS])
+    parser.add_argument("--database", default=None, help="SQLite file (default: the bench's)")
+    return parser.parse_args()
+
+
+def clients(database):
+    os.environ.setdefault("TOKEN_SECRET", "p" * 48)
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["BENCH_DATABASE"] = str(database)
+    from werkzeug.test import Client
+
+    from app import create_app
+    from bench.bare_app import app as bare_app
+    from commands.clients import create_client
+
+    app = create_app()
+    with app.app_context():
+        from api.hooks import bind_database
+
+        database_ = bind_database()
+        with database_.connection_context():
+            client, secret = create_client("Profile")
+    form = {"grant_type": "client_credentials", "client_id": client.client_id,
+            "client_secret": secret}  # fmt: skip
+    return Client(app), Client(bare_app), form
+
+
+def request(client, hot, form, headers, order_id, sku):
+    path = concrete(hot.path, order_id, sku)
+    if hot.key == "token":
+        return client.post(path, data=form)
+    if hot.method == "PATCH":
+        return client.patch(path, data=hot.body, headers=headers)
+    return client.get(path, headers=headers)
+
+
+def cpu_per_request(client, hot, form, headers, count, rng, max_order, skus):
+    for _ in range(20):
+        request(client, hot, form, headers, rng.randint(1, max_order), rng.choice(skus))
+    started = time.process_time()
+    for _ in range(count):
+        response = request(client, hot, form, headers, rng.randint(1, max_order), rng.choice(skus))
+        assert response.status_code == 200, (hot.key, response.status_code, response.data[:200])
+    return (time.process_time() - started) / count * 1000
+
+
+def breakdown(profile):
+    """Own time (tottime) per area of the stack, in ms per request and as a share."""
+    stats = pstats.Stats(profile)
+    totals = defaultdict(float)
+    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():
+        where = f"{filename} {name}"
+        area = next((label for label, pattern in AREAS if pattern.search(where)), "other")
+        totals[area] += tottime
+    return totals, stats
+
+
+def main():
+    args = arguments()
+    database = args.database or next(RESULTS.glob("demo-*.db"))
+    ours, bare, form = clients(database)
+    token = ours.post("/oauth/2.0/token", data=form).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    skus = (RESULTS / "skus.txt").read_text().split()
+    max_order = int(re.search(r"demo-(\d+)-orders", str(database)).group(1))
+    print(f"{'path':48} {'service':>12} {'bare':>12} {'ratio':>6}")
+    for hot in HOT_PATHS:
+        costs = [
+            cpu_per_request(c, hot, form, headers, args.requests, random.Random(1), max_order, skus)
+            for c in (ours, bare)
+        ]
+        print(f"{hot.label:48} {costs[0]:9.2f} ms {costs[1]:9.2f} ms {costs[1] / costs[0]:6.2f}")
+    for key in args.profile:
+        hot = next(p for p in HOT_PATHS if p.key == key)
+        profile = cProfile.Profile()
+        rng = random.Random(2)
+        profile.enable()
+        for _ in range(args.requests):
+            request(ours, hot, form, headers, rng.randint(1, max_order), rng.choice(skus))
+        profile.disable()
+        totals, stats = breakdown(profile)
+        whole = sum(totals.values())
+        print(f"\n{hot.label}: {whole / args.requests * 1000:.2f} ms per request (profiled)")
+        for area, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+            print(f"  {area:40} {seconds / args.requests * 1000:7.3f} ms  {seconds / whole:6.1%}")
+        stats.sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
