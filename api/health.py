@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, g
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 
+from api.errors import ApiError
 from api.hooks import bind_database, close_database, install, state
 from api.jsonio import json_response
 from models.schema import SchemaOutdated
@@ -34,3 +35,10 @@ def readyz():
     finally:
         close_database(None)
     return json_response({"status": "ok", "database": "ok"})
+
+
+@blp.route("/healthz", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="healthz_other")
+@blp.route("/readyz", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="readyz_other")
+def other_methods():
+    """Refuse methods other than GET, in JSON like the rest of the service."""
+    raise ApiError(405, "Method Not Allowed", headers={"Allow": "GET, HEAD, OPTIONS"})

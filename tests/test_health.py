@@ -64,3 +64,11 @@ def test_health_checks_can_be_left_to_the_host(database_url, tmp_path):
         assert client.get("/readyz").status_code == 404
     finally:
         state.database.close_all()
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_other_methods_are_json_405(client, path):
+    response = client.post(path)
+    assert response.status_code == 405
+    assert response.get_json() == {"error": True, "errors": ["Method Not Allowed"]}
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
