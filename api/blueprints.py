@@ -24,6 +24,19 @@ def _first_message(messages, path=()):
     return ".".join(path), str(messages)
 
 
+def _flatten(messages, path=()):
+    """marshmallow's nested messages as {"data.fulfilment.handle": ["...", ...]}."""
+    if isinstance(messages, dict):
+        flat = {}
+        for key, value in messages.items():
+            inner = path if key in ("json", "query", "form", "_schema") else (*path, str(key))
+            for field, texts in _flatten(value, inner).items():
+                flat.setdefault(field, []).extend(texts)
+        return flat
+    texts = messages if isinstance(messages, list) else [messages]
+    return {".".join(path) or "body": [str(text) for text in texts]}
+
+
 def _strip_locations(messages):
     if isinstance(messages, dict) and len(messages) == 1:
         ((key, value),) = messages.items()
@@ -51,9 +64,10 @@ class ApiParser(FlaskParser):
         path, message = _first_message(messages)
         if g.get("cs_oauth_route"):
             raise OAuthError(400, "invalid_request", f"{path}: {message}" if path else message)
+        fields = _flatten(messages)
         if path in ("", "data"):
-            raise ApiError(400, "Bad Request", messages)
-        raise ApiError(400, f"Invalid {path}: {message}", messages)
+            raise ApiError(400, "Bad Request", fields)
+        raise ApiError(400, f"Invalid {path}: {message}", fields)
 
 
 class ApiBlueprint(flask_smorest.Blueprint):

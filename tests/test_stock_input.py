@@ -152,3 +152,16 @@ def test_scope_before_input(client, auth, paths):
         response = client.patch(path, data=b"not json", headers=headers)
         assert response.status_code == 403
     assert client.patch(paths["variation"], data=b"not json").status_code == 401
+
+
+def test_field_errors_are_keyed_by_their_path(client, auth, paths):
+    response = client.patch(
+        paths["product sku"],
+        json={"data": {"stock_level": "5", "stock_unlimited": "false"}},
+        headers=auth(WRITE),
+    )
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {
+        "data.stock_level": ["Must be a JSON number."],
+        "data.stock_unlimited": ["Must be a JSON boolean."],
+    }
