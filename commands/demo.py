@@ -4,7 +4,7 @@ import random
 import time
 
 import click
-from peewee import fn
+from peewee import PostgresqlDatabase, fn
 from tqdm import tqdm
 
 from commands.common import with_store
@@ -192,6 +192,9 @@ def demo(products, orders, seed, until, append, progress):
         with locking_atomic():
             _refuse_filled_store(append)
             written = generate(seed, products, orders, until, progress)
+        if isinstance(db.obj, PostgresqlDatabase):
+            # A bulk load leaves the planner's statistics behind until autovacuum runs.
+            db.execute_sql("ANALYZE")
     elapsed = time.perf_counter() - started
     click.echo(
         f"demo store (seed {seed}): {written.get(Product, 0)} products, "
