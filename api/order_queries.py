@@ -15,6 +15,7 @@ from models.orders import (
     OrderItemOption,
     OrderStatusHistory,
 )
+from models.prepared import Prepared
 from models.statuses import FulfilmentStatus
 
 # Shown when an option was left empty, as the original does.
@@ -241,10 +242,16 @@ class Renderer:
         return order
 
 
-def _items_by_order(ids):
-    """{order id: [item, ...]}, each item with its options, in two queries."""
-    options = {}
-    option_rows = (
+# The per-page fetches by id list, compiled once per number of ids.
+ORDERS_BY_IDS = Prepared(
+    lambda ids: (
+        Order.select(*ORDER_COLUMNS)
+        .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
+        .where(Order.id.in_(ids))
+    )
+)
+OPTIONS_BY_ORDER_IDS = Prepared(
+    lambda ids: (
         OrderItemOption.select(
             OrderItemOption.item,
             OrderItemOption.name,
@@ -254,14 +261,10 @@ def _items_by_order(ids):
         .join(OrderItem)
         .where(OrderItem.order.in_(ids))
         .order_by(OrderItemOption.item, OrderItemOption.sort_order, OrderItemOption.id)
-        .tuples()
     )
-    for item_id, name, handle, value in option_rows:
-        options.setdefault(item_id, []).append(
-            {"name": name, "handle": handle, "value": value or EMPTY_OPTION_VALUE}
-        )
-    items = {order_id: [] for order_id in ids}
-    item_rows = (
+)
+ITEMS_BY_ORDER_IDS = Prepared(
+    lambda ids: (
         OrderItem.select(
             OrderItem.id,
             OrderItem.order,
@@ -272,9 +275,28 @@ def _items_by_order(ids):
         )
         .where(OrderItem.order.in_(ids))
         .order_by(OrderItem.order, OrderItem.sort_order, OrderItem.id)
-        .tuples()
     )
-    for item_id, order_id, name, sku, quantity, price in item_rows:
+)
+ATTRIBUTES_BY_ORDER_IDS = Prepared(
+    lambda ids: (
+        OrderAttribute.select(
+            OrderAttribute.order, OrderAttribute.handle, OrderAttribute.name, OrderAttribute.value
+        )
+        .where(OrderAttribute.order.in_(ids))
+        .order_by(OrderAttribute.order, OrderAttribute.sort_order, OrderAttribute.id)
+    )
+)
+
+
+def _items_by_order(ids):
+    """{order id: [item, ...]}, each item with its options, in two queries."""
+    options = {}
+    for item_id, name, handle, value in OPTIONS_BY_ORDER_IDS.rows(ids):
+        options.setdefault(item_id, []).append(
+            {"name": name, "handle": handle, "value": value or EMPTY_OPTION_VALUE}
+        )
+    items = {order_id: [] for order_id in ids}
+    for item_id, order_id, name, sku, quantity, price in ITEMS_BY_ORDER_IDS.rows(ids):
         items[order_id].append(
             {
                 "id": item_id,
@@ -290,15 +312,7 @@ def _items_by_order(ids):
 
 def _attributes_by_order(ids):
     attributes = {order_id: [] for order_id in ids}
-    rows = (
-        OrderAttribute.select(
-            OrderAttribute.order, OrderAttribute.handle, OrderAttribute.name, OrderAttribute.value
-        )
-        .where(OrderAttribute.order.in_(ids))
-        .order_by(OrderAttribute.order, OrderAttribute.sort_order, OrderAttribute.id)
-        .tuples()
-    )
-    for order_id, handle, name, value in rows:
+    for order_id, handle, name, value in ATTRIBUTES_BY_ORDER_IDS.rows(ids):
         attributes[order_id].append(
             {"handle": handle, "name": name, "value": _attribute_value(value)}
         )
@@ -310,13 +324,7 @@ def render_orders(ids, settings):
     left out): four queries, however many orders, items, options and attributes."""
     if not ids:
         return []
-    rows = {
-        row["id"]: row
-        for row in Order.select(*ORDER_COLUMNS)
-        .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
-        .where(Order.id.in_(ids))
-        .dicts()
-    }
+    rows = {row["id"]: row for row in ORDERS_BY_IDS.dicts(ids)}
     found = [order_id for order_id in ids if order_id in rows]
     if not found:
         return []

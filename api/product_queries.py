@@ -17,6 +17,7 @@ from models.catalog import (
     Variation,
     VariationChoice,
 )
+from models.prepared import Prepared
 
 
 def _where(query, conditions):
@@ -89,6 +90,81 @@ VARIATION_COLUMNS = (
 )
 
 
+# The fetches by id list, compiled once per number of ids.
+PRODUCTS_BY_IDS = Prepared(
+    lambda ids: (
+        Product.select(*PRODUCT_COLUMNS)
+        .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
+        .where(Product.id.in_(ids))
+    )
+)
+IMAGES_BY_PRODUCT_IDS = Prepared(
+    lambda ids: (
+        ProductImage.select(ProductImage.product, ProductImage.url)
+        .where(ProductImage.product.in_(ids))
+        .order_by(ProductImage.product, ProductImage.sort_order, ProductImage.id)
+    )
+)
+GROUPS_BY_PRODUCT_IDS = Prepared(
+    lambda ids: (
+        ProductGroupLink.select(ProductGroupLink.product, ProductGroup.name)
+        .join(ProductGroup)
+        .where(ProductGroupLink.product.in_(ids))
+        .order_by(ProductGroupLink.product, ProductGroupLink.id)
+    )
+)
+CATEGORIES_BY_PRODUCT_IDS = Prepared(
+    lambda ids: (
+        ProductCategory.select(ProductCategory.product, Category.name, Category.url)
+        .join(Category)
+        .where(ProductCategory.product.in_(ids))
+        .order_by(ProductCategory.product, ProductCategory.sort_order, ProductCategory.id)
+    )
+)
+CHOSEN_BY_PRODUCT_IDS = Prepared(
+    lambda ids: (
+        ProductOption.select(
+            VariationChoice.variation, ProductOption.name, ProductOptionChoice.name
+        )
+        .join(ProductOptionChoice)
+        .join(VariationChoice)
+        .where(ProductOption.product.in_(ids))
+        .order_by(VariationChoice.variation, ProductOption.sort_order, ProductOption.id)
+    )
+)
+OPTIONS_BY_PRODUCT_IDS = Prepared(
+    lambda ids: (
+        ProductOption.select(
+            ProductOption.product,
+            ProductOption.id,
+            ProductOption.name,
+            ProductOption.handle,
+            ProductOption.kind,
+            ProductOption.required,
+            ProductOptionChoice.name.alias("choice_name"),
+            ProductOptionChoice.price_adjustment,
+            ProductOptionChoice.weight_adjustment,
+        )
+        .join(ProductOptionChoice, JOIN.LEFT_OUTER)
+        .where(ProductOption.product.in_(ids))
+        .order_by(
+            ProductOption.product,
+            ProductOption.sort_order,
+            ProductOption.id,
+            ProductOptionChoice.sort_order,
+            ProductOptionChoice.id,
+        )
+    )
+)
+VARIATIONS_BY_PRODUCT_IDS = Prepared(
+    lambda ids: (
+        Variation.select(*VARIATION_COLUMNS)
+        .where(Variation.product.in_(ids))
+        .order_by(Variation.product, Variation.sort_order, Variation.id)
+    )
+)
+
+
 def _grouped(ids, rows):
     """{product id: [value, ...]} from (product id, value) rows, every id present."""
     grouped = {product_id: [] for product_id in ids}
@@ -98,34 +174,15 @@ def _grouped(ids, rows):
 
 
 def _images(ids):
-    rows = (
-        ProductImage.select(ProductImage.product, ProductImage.url)
-        .where(ProductImage.product.in_(ids))
-        .order_by(ProductImage.product, ProductImage.sort_order, ProductImage.id)
-        .tuples()
-    )
-    return _grouped(ids, rows)
+    return _grouped(ids, IMAGES_BY_PRODUCT_IDS.rows(ids))
 
 
 def _groups(ids):
-    rows = (
-        ProductGroupLink.select(ProductGroupLink.product, ProductGroup.name)
-        .join(ProductGroup)
-        .where(ProductGroupLink.product.in_(ids))
-        .order_by(ProductGroupLink.product, ProductGroupLink.id)
-        .tuples()
-    )
-    return _grouped(ids, rows)
+    return _grouped(ids, GROUPS_BY_PRODUCT_IDS.rows(ids))
 
 
 def _categories(ids):
-    rows = (
-        ProductCategory.select(ProductCategory.product, Category.name, Category.url)
-        .join(Category)
-        .where(ProductCategory.product.in_(ids))
-        .order_by(ProductCategory.product, ProductCategory.sort_order, ProductCategory.id)
-        .tuples()
-    )
+    rows = CATEGORIES_BY_PRODUCT_IDS.rows(ids)
     return _grouped(ids, ((pid, {"name": name, "url": url}) for pid, name, url in rows))
 
 
@@ -135,16 +192,7 @@ def _variation_options(product_ids, variation_ids):
     Reached from the products' options (indexed by product), then their choices and the
     variations that chose them: every database then walks indexes from the few page ids.
     """
-    rows = (
-        ProductOption.select(
-            VariationChoice.variation, ProductOption.name, ProductOptionChoice.name
-        )
-        .join(ProductOptionChoice)
-        .join(VariationChoice)
-        .where(ProductOption.product.in_(product_ids))
-        .order_by(VariationChoice.variation, ProductOption.sort_order, ProductOption.id)
-        .tuples()
-    )
+    rows = CHOSEN_BY_PRODUCT_IDS.rows(product_ids)
     chosen = {variation_id: [] for variation_id in variation_ids}
     for variation_id, name, value in rows:
         # A choice is only ever made by variations of the option's own product.
@@ -169,29 +217,7 @@ class Renderer:
 
     def options(self, ids):
         """{product id: [option, ...]}: options and their choices in one query."""
-        rows = (
-            ProductOption.select(
-                ProductOption.product,
-                ProductOption.id,
-                ProductOption.name,
-                ProductOption.handle,
-                ProductOption.kind,
-                ProductOption.required,
-                ProductOptionChoice.name.alias("choice_name"),
-                ProductOptionChoice.price_adjustment,
-                ProductOptionChoice.weight_adjustment,
-            )
-            .join(ProductOptionChoice, JOIN.LEFT_OUTER)
-            .where(ProductOption.product.in_(ids))
-            .order_by(
-                ProductOption.product,
-                ProductOption.sort_order,
-                ProductOption.id,
-                ProductOptionChoice.sort_order,
-                ProductOptionChoice.id,
-            )
-            .tuples()
-        )
+        rows = OPTIONS_BY_PRODUCT_IDS.rows(ids)
         options, by_id = {product_id: [] for product_id in ids}, {}
         for product_id, option_id, name, handle, kind, required, choice, price, weight in rows:
             option = by_id.get(option_id)
@@ -214,12 +240,7 @@ class Renderer:
 
     def variations(self, ids):
         """{product id: [variation, ...]}, each with its chosen options: two queries."""
-        rows = list(
-            Variation.select(*VARIATION_COLUMNS)
-            .where(Variation.product.in_(ids))
-            .order_by(Variation.product, Variation.sort_order, Variation.id)
-            .dicts()
-        )
+        rows = VARIATIONS_BY_PRODUCT_IDS.dicts(ids)
         variations = {product_id: [] for product_id in ids}
         if not rows:
             return variations
@@ -293,13 +314,7 @@ def render_products(ids, settings):
     left out): at most seven queries, however many children the products have."""
     if not ids:
         return []
-    rows = {
-        row["id"]: row
-        for row in Product.select(*PRODUCT_COLUMNS)
-        .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
-        .where(Product.id.in_(ids))
-        .dicts()
-    }
+    rows = {row["id"]: row for row in PRODUCTS_BY_IDS.dicts(ids)}
     found = [product_id for product_id in ids if product_id in rows]
     if not found:
         return []

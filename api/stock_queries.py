@@ -8,6 +8,7 @@ from api.errors import ApiError
 from api.values import number
 from models.base import MAX_UNITS, utcnow
 from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
+from models.prepared import Prepared
 
 # The longest SKU a product or variation can have: a longer one exists nowhere.
 MAX_SKU_LENGTH = Product.sku.max_length
@@ -55,21 +56,13 @@ def _variation_record(record_id, product_id, sku, name, level, unlimited):
     }
 
 
-def product_record(product_id):
-    rows = (
-        Product.select(
-            Product.id, Product.sku, Product.name, Product.stock_level, Product.stock_unlimited
-        )
-        .where(Product.id == product_id)
-        .tuples()
-    )
-    for row in rows:
-        return _product_record(*row)
-    return None
-
-
-def variation_record(variation_id):
-    rows = (
+PRODUCT_RECORD = Prepared(
+    lambda product_id: Product.select(
+        Product.id, Product.sku, Product.name, Product.stock_level, Product.stock_unlimited
+    ).where(Product.id == product_id)
+)
+VARIATION_RECORD = Prepared(
+    lambda variation_id: (
         Variation.select(
             Variation.id,
             Variation.product,
@@ -80,9 +73,44 @@ def variation_record(variation_id):
         )
         .join(Product)
         .where(Variation.id == variation_id)
-        .tuples()
     )
-    for row in rows:
+)
+# The kinds are written into the SQL: the one statement serves every SKU.
+FIND_SKU = Prepared(
+    lambda product_sku, variation_sku: (
+        Product.select(
+            SQL(f"'{PRODUCT_SKU}'").alias("kind"),
+            Product.id,
+            Product.id.alias("product_id"),
+            Product.name,
+            Product.stock_level,
+            Product.stock_unlimited,
+        )
+        .where(Product.sku == product_sku)
+        .union_all(
+            Variation.select(
+                SQL(f"'{VARIATION_SKU}'"),
+                Variation.id,
+                Variation.product,
+                Product.name,
+                Variation.stock_level,
+                Variation.stock_unlimited,
+            )
+            .join(Product)
+            .where(Variation.sku == variation_sku)
+        )
+    )
+)
+
+
+def product_record(product_id):
+    for row in PRODUCT_RECORD.rows(product_id):
+        return _product_record(*row)
+    return None
+
+
+def variation_record(variation_id):
+    for row in VARIATION_RECORD.rows(variation_id):
         return _variation_record(*row)
     return None
 
@@ -103,29 +131,7 @@ def find_sku(sku):
     query on the two unique SKU indexes."""
     if not _searchable(sku):
         return None
-    products = Product.select(
-        Value(PRODUCT_SKU).alias("kind"),
-        Product.id,
-        Product.id.alias("product_id"),
-        Product.name,
-        Product.stock_level,
-        Product.stock_unlimited,
-    ).where(Product.sku == sku)
-    variations = (
-        Variation.select(
-            Value(VARIATION_SKU),
-            Variation.id,
-            Variation.product,
-            Product.name,
-            Variation.stock_level,
-            Variation.stock_unlimited,
-        )
-        .join(Product)
-        .where(Variation.sku == sku)
-    )
-    for kind, record_id, product_id, name, level, unlimited in products.union_all(
-        variations
-    ).tuples():
+    for kind, record_id, product_id, name, level, unlimited in FIND_SKU.rows(sku, sku):
         if kind == PRODUCT_SKU:
             return Owner(kind, record_id), _product_record(record_id, sku, name, level, unlimited)
         record = _variation_record(record_id, product_id, sku, name, level, unlimited)
@@ -136,11 +142,48 @@ def find_sku(sku):
 # --- writing (the caller holds the transaction) ---
 
 
+def _in_range(model, adjustment):
+    return (model.stock_level + adjustment).between(SQL(f"{-MAX_UNITS}"), SQL(f"{MAX_UNITS}"))
+
+
+# The common stock PATCH, an adjustment, as prepared statements (`now` as stored: text).
+ADJUST_PRODUCT = Prepared(
+    lambda adjustment, now, record_id, again: Product.update(
+        {
+            Product.stock_level: Product.stock_level + adjustment,
+            Product.date_updated: Value(now, converter=False),
+        }
+    ).where(Product.id == record_id, _in_range(Product, again))
+)
+ADJUST_VARIATION = Prepared(
+    lambda adjustment, record_id, again: Variation.update(
+        {Variation.stock_level: Variation.stock_level + adjustment}
+    ).where(Variation.id == record_id, _in_range(Variation, again))
+)
+# `=`, not IN: MariaDB runs `IN (subquery)` of an UPDATE as a dependent subquery over
+# every product, locking them all; a scalar subquery is read once, then the primary key.
+TOUCH_PRODUCT_OF = Prepared(
+    lambda now, variation_id: Product.update(date_updated=Value(now, converter=False)).where(
+        Product.id == Variation.select(Variation.product).where(Variation.id == variation_id)
+    )
+)
+
+
+def _stored_now(now):
+    return Product.date_updated.db_value(now)
+
+
 def _update(model, record_id, change, now):
     """Apply `change` to one row in a single UPDATE; the number of rows changed (0 or 1).
 
     A row already as asked is left alone (its product's date_updated too); an adjustment
     is added by the database itself, and only when the result stays within range."""
+    if change.adjustment is not None and change.unlimited is None:
+        if model is Product:
+            return ADJUST_PRODUCT.execute(
+                change.adjustment, _stored_now(now), record_id, change.adjustment
+            )
+        return ADJUST_VARIATION.execute(change.adjustment, record_id, change.adjustment)
     values, where = {}, [model.id == record_id]
     if change.adjustment is not None:
         values[model.stock_level] = model.stock_level + change.adjustment
@@ -161,10 +204,7 @@ def _update(model, record_id, change, now):
 
 
 def _touch_product_of(variation_id, now):
-    owner = Variation.select(Variation.product).where(Variation.id == variation_id)
-    # `=`, not IN: MariaDB runs `IN (subquery)` of an UPDATE as a dependent subquery over
-    # every product, locking them all; a scalar subquery is read once, then the primary key.
-    Product.update(date_updated=now).where(Product.id == owner).execute()
+    TOUCH_PRODUCT_OF.execute(_stored_now(now), variation_id)
 
 
 def _out_of_range():

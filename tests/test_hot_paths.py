@@ -100,4 +100,3 @@ def test_client_lookups(app):
     assert row.scope_list == ApiClient.get(ApiClient.client_id == client_id).scope_list
     assert find_client(revoked_id).revoked_at is not None
     assert find_client("nobody") is None
-
