@@ -67,6 +67,32 @@ def http_json(method, url, body=None, headers=None, timeout=30):
         return error.code, error.headers, json.load(error)
 
 
+def stop_process_group(process):
+    """SIGTERM a server started in its own session, then SIGKILL it if it lingers."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def migrated_sqlite_env(folder):
+    """Environment for a server on a migrated SQLite store of its own in `folder`."""
+    from tests.conftest import TEST_SECRET
+
+    env = {"DATABASE_URL": f"sqlite:///{folder}/store.db", "TOKEN_SECRET": TEST_SECRET}
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "cs", "db", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
 class Gunicorn:
     """`gunicorn wsgi:app` in its own process group, with its own environment."""
 
@@ -107,13 +133,7 @@ class Gunicorn:
         return Path(self.log_path).read_text() if self.log_path else "(no log kept)"
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
         if self.log_path:
             self._log.close()
 

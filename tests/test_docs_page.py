@@ -5,15 +5,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import urllib.request
 
 import pytest
 
 from api.docs import swagger_ui_version
-from tests.conftest import TEST_SECRET
 from tests.databases import IN_CI
-from tests.servers import ROOT, Gunicorn
+from tests.servers import Gunicorn, migrated_sqlite_env
 
 PAGE = "/cs/api/v1/docs"
 # Swagger UI 5 is the line that renders OpenAPI 3.1 documents.
@@ -116,14 +114,7 @@ def served(tmp_path_factory):
     """gunicorn with the project's config on a migrated SQLite store of its own (the page
     does not depend on the database)."""
     folder = tmp_path_factory.mktemp("docs")
-    env = {"DATABASE_URL": f"sqlite:///{folder}/store.db", "TOKEN_SECRET": TEST_SECRET}
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "cs", "db", "upgrade"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-    )
+    env = migrated_sqlite_env(folder)
     server = Gunicorn(
         env, workers=1, extra_args=("-c", "gunicorn.conf.py"), log_path=folder / "gunicorn.log"
     )

@@ -11,8 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import TEST_SECRET
-from tests.servers import ROOT, Gunicorn
+from tests.servers import ROOT, Gunicorn, migrated_sqlite_env
 
 pytestmark = pytest.mark.slow
 
@@ -90,14 +89,7 @@ def test_bad_values_stop_gunicorn_with_a_message(store_env, env, message):
 def store_env(tmp_path_factory):
     """A migrated SQLite store of its own: these tests are about gunicorn, not the database."""
     folder = tmp_path_factory.mktemp("gunicorn")
-    env = {"DATABASE_URL": f"sqlite:///{folder}/store.db", "TOKEN_SECRET": TEST_SECRET}
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "cs", "db", "upgrade"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-    )
+    env = migrated_sqlite_env(folder)
     return env
 
 

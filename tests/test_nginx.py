@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.databases import IN_CI
-from tests.servers import ROOT, Gunicorn, free_port
+from tests.servers import ROOT, Gunicorn, free_port, stop_process_group
 
 pytestmark = pytest.mark.slow
 
@@ -134,13 +133,7 @@ class Nginx:
                 time.sleep(0.05)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
