@@ -5,7 +5,7 @@ import datetime
 import orjson
 from peewee import SQL, fn
 
-from api.values import date_time, money, number, to_utc
+from api.values import StoreRenderer, number, to_utc
 from models.base import for_update_if_supported, locking_atomic, utcnow
 from models.orders import (
     ADDRESS_FIELDS,
@@ -182,17 +182,12 @@ def _attribute_value(text):
         return text
 
 
-class Renderer:
+class Renderer(StoreRenderer):
     """Turns order rows into the contract's JSON, in the store's zone and currency."""
 
     def __init__(self, settings):
-        self.zone = settings.timezone
-        self.zone_name = settings.timezone_name
-        self.digits = settings.currency_digits
+        super().__init__(settings)
         self.vat_number = settings.vat_number
-
-    def date(self, value):
-        return date_time(value, self.zone, self.zone_name)
 
     def order(self, row, items, attributes):
         billing = {
@@ -207,7 +202,7 @@ class Renderer:
         order = {
             "id": row["id"],
             "date_placed": self.date(row["placed_at"]),
-            "total": money(row["total"], self.digits),
+            "total": self.money(row["total"]),
             "payment_method": row["payment_method"],
             "payment_date": self.date(row["paid_at"]),
             "payment_reference": row["payment_reference"],

@@ -2,7 +2,7 @@
 
 from peewee import JOIN, SQL, fn
 
-from api.values import date_time, money, number
+from api.values import StoreRenderer, number
 from models.catalog import (
     LIST_OPTION_TYPES,
     Brand,
@@ -201,19 +201,8 @@ def _variation_options(product_ids, variation_ids):
     return chosen
 
 
-class Renderer:
+class Renderer(StoreRenderer):
     """Turns product rows into the contract's JSON, in the store's zone and currency."""
-
-    def __init__(self, settings):
-        self.zone = settings.timezone
-        self.zone_name = settings.timezone_name
-        self.digits = settings.currency_digits
-
-    def date(self, value):
-        return date_time(value, self.zone, self.zone_name)
-
-    def money(self, value):
-        return money(value, self.digits)
 
     def options(self, ids):
         """{product id: [option, ...]}: options and their choices in one query."""

@@ -25,33 +25,6 @@ def money(value, digits):
     return number(value.quantize(_EXPONENTS[digits], rounding=ROUND_HALF_UP))
 
 
-# The same values from a raw cursor's stored units (Fixed4Field: integer ten-thousandths),
-# with no Decimal in between: dividing ints gives the float nearest the exact value, as
-# float(Decimal) does, so the JSON is the same.
-SCALE = 10_000
-
-
-def number_from_units(units):
-    """Stored ten-thousandths as a JSON number, like number(Decimal)."""
-    if units is None:
-        return None
-    return units // SCALE if units % SCALE == 0 else units / SCALE
-
-
-def money_from_units(units, digits):
-    """Stored ten-thousandths as money rounded half-up (away from zero), like money()."""
-    if units is None:
-        return None
-    step = SCALE // 10**digits
-    rounded, rest = divmod(abs(units), step)
-    if 2 * rest >= step:
-        rounded += 1
-    if units < 0:
-        rounded = -rounded
-    scale = 10**digits
-    return rounded // scale if rounded % scale == 0 else rounded / scale
-
-
 def date_time(value, zone, zone_name):
     """A stored naive-UTC datetime as {"date", "timezone"} in the store time zone."""
     if value is None:
@@ -62,6 +35,21 @@ def date_time(value, zone, zone_name):
     if local.year < 1000:
         return {"date": local.strftime(DATE_FORMAT), "timezone": zone_name}
     return {"date": local.isoformat(" ", "microseconds")[:26], "timezone": zone_name}
+
+
+class StoreRenderer:
+    """Rendering in the store's time zone and currency, shared by every resource."""
+
+    def __init__(self, settings):
+        self.zone = settings.timezone
+        self.zone_name = settings.timezone_name
+        self.digits = settings.currency_digits
+
+    def date(self, value):
+        return date_time(value, self.zone, self.zone_name)
+
+    def money(self, value):
+        return money(value, self.digits)
 
 
 def to_utc(local_value, zone):

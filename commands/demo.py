@@ -118,29 +118,29 @@ def _lookups():
     }
 
 
+def _in_batches(rows, add, values, batch, unit, progress):
+    """Call add(index, value) for each value, writing the rows every `batch` and at the end."""
+    with tqdm(total=len(values), unit=unit, disable=not progress) as bar:
+        for index, value in enumerate(values):
+            add(index, value)
+            if (index + 1) % batch == 0:
+                rows.write()
+                bar.update(batch)
+        rows.write()
+        bar.update(bar.total - bar.n)
+
+
 def generate(seed, products, orders, until, progress=True):
     """Write the demo store in the current transaction; returns rows written per model."""
     rng = random.Random(seed)
     ids, rows = Ids(), Rows()
     catalogue = Catalogue(rng, ids, rows, until, _lookups())
-    with tqdm(total=products, unit=" products", disable=not progress) as bar:
-        for index, added in enumerate(catalogue.product_dates(products)):
-            catalogue.product(index, added)
-            if (index + 1) % PRODUCT_BATCH == 0:
-                rows.write()
-                bar.update(PRODUCT_BATCH)
-        rows.write()
-        bar.update(bar.total - bar.n)
+    dates = catalogue.product_dates(products)
+    _in_batches(rows, catalogue.product, dates, PRODUCT_BATCH, " products", progress)
     if orders:
         generator = Orders(rng, ids, rows, until, catalogue.products, _status_ids(), orders)
-        with tqdm(total=orders, unit=" orders", disable=not progress) as bar:
-            for index, placed in enumerate(generator.placement_times(orders)):
-                generator.order(index, placed)
-                if (index + 1) % ORDER_BATCH == 0:
-                    rows.write()
-                    bar.update(ORDER_BATCH)
-            rows.write()
-            bar.update(bar.total - bar.n)
+        times = generator.placement_times(orders)
+        _in_batches(rows, generator.order, times, ORDER_BATCH, " orders", progress)
     for model in ids.next:
         # PostgreSQL's sequences do not see explicit ids.
         sync_id_sequence(model)
