@@ -15,6 +15,7 @@ from api.schemas.orders import (
     OrderPatchSchema,
 )
 from store import orders
+from store.actors import client_actor
 
 blp = ApiBlueprint("orders", __name__, description="Orders, their fulfilment and tracking.")
 
@@ -46,5 +47,6 @@ class OrderById(MethodView):
     def patch(self, body, order_id):
         """Set an order's fulfilment status and tracking details."""
         fulfilment = body["data"].get("fulfilment") or {}
-        order = orders.update_fulfilment(order_id, fulfilment, g.cs_client_id, state().settings)
+        actor = client_actor(g.cs_client_id)
+        order = orders.update_fulfilment(order_id, fulfilment, actor, state().settings)
         return data_response(order)

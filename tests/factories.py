@@ -159,8 +159,15 @@ def bare_orders(count, **fields):
 
 def status_history(order_):
     """(handle, client_id) of each status history row of an order, oldest first."""
+    return [(handle, client) for handle, client, _ in status_history_actors(order_)]
+
+
+def status_history_actors(order_):
+    """(handle, client_id, actor) of each status history row of an order, oldest first."""
     return list(
-        OrderStatusHistory.select(OrderStatusHistory.handle, OrderStatusHistory.client)
+        OrderStatusHistory.select(
+            OrderStatusHistory.handle, OrderStatusHistory.client, OrderStatusHistory.actor
+        )
         .where(OrderStatusHistory.order == order_)
         .order_by(OrderStatusHistory.changed_at, OrderStatusHistory.id)
         .tuples()
