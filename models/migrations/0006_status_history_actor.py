@@ -14,8 +14,7 @@ def up(migrator, db):
     ).fetchall()
     for (client_id,) in clients:
         db.execute_sql(
-            "UPDATE order_status_history SET actor = %s WHERE client_id = %s"
-            % (db.param, db.param),
+            f"UPDATE order_status_history SET actor = {db.param} WHERE client_id = {db.param}",
             (f"client:{client_id}", client_id),
         )
 

@@ -27,8 +27,9 @@ def update_fulfilment(order_id, fulfilment, actor, settings):
     """Apply a fulfilment change and return the order as it then is.
 
     `fulfilment` holds any of `handle` (a status handle, any case) and the tracking fields
-    (`""` clears one, None or absent leaves it); `actor` says who changes it (store.actors). The order row is locked before its status
-    is compared, so concurrent changes take turns and the status history stays consistent.
+    (`""` clears one, None or absent leaves it); `actor` says who changes it (store.actors).
+    The order row is locked before its status is compared, so concurrent changes take turns
+    and the status history stays consistent.
     A change to what the order already has writes nothing. Raises Invalid for an unknown
     handle, NotFound when there is no such order."""
     handle = fulfilment.get("handle")
