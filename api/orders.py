@@ -6,6 +6,7 @@ from flask.views import MethodView
 from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
 from api.hooks import state
+from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
 from api.schemas.orders import (
@@ -42,6 +43,7 @@ class OrderById(MethodView):
         return data_response(orders.get_order(order_id, state().settings))
 
     @require_scope("cs:orders:write")
+    @idempotent
     @blp.arguments(OrderPatchSchema)
     @blp.document_response(OrderEnvelope)
     def patch(self, body, order_id):
