@@ -59,6 +59,7 @@ class Config:
         self.CS_STORE_CURRENCY = env("STORE_CURRENCY", "USD")
         self.CS_STORE_CURRENCY_SYMBOL = env("STORE_CURRENCY_SYMBOL") or None
         self.CS_STORE_VAT_NUMBER = env_bool("STORE_VAT_NUMBER", False)
+        self.CS_ALLOW_BACKORDERS = env_bool("ALLOW_BACKORDERS", False)
         self.CS_MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 100)
         self.CS_TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
         self.CS_MAX_BODY_SIZE = env_int("MAX_BODY_SIZE", 1024 * 1024)
@@ -92,6 +93,8 @@ class Settings:
     token_lifetime: int
     token_issuer: str
     token_audience: str
+    # An order may take more stock than there is, leaving negative levels.
+    allow_backorders: bool = False
 
 
 def _timezone(name):
@@ -173,4 +176,5 @@ def load_settings(config, instance_path):
         token_lifetime=_positive(config, "CS_TOKEN_LIFETIME", "TOKEN_LIFETIME"),
         token_issuer=config["CS_TOKEN_ISSUER"],
         token_audience=config["CS_TOKEN_AUDIENCE"],
+        allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
     )

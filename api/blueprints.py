@@ -94,15 +94,19 @@ class ApiBlueprint(flask_smorest.Blueprint):
         by the tests."""
         return self.alt_response(status, schema=schema, success=True, **kwargs)
 
-    def document_body(self, schema, content_type="application/json"):
-        """Document a request body that the view reads itself (no parsing here)."""
+    def document_body(self, schema, content_type="application/json", example=None, examples=None):
+        """Document a request body that the view reads itself (no parsing here), with an
+        example or named examples."""
+        body = {"in": "json", "required": True, "schema": schema, "content_type": content_type}
+        if example is not None:
+            body["example"] = example
+        if examples is not None:
+            body["examples"] = examples
 
         def decorator(view):
             apidoc = deepcopy(getattr(view, "_apidoc", {}))
             arguments = apidoc.setdefault("arguments", {})
-            arguments.setdefault("parameters", []).append(
-                {"in": "json", "required": True, "schema": schema, "content_type": content_type}
-            )
+            arguments.setdefault("parameters", []).append(dict(body))
             arguments.setdefault("responses", {})[400] = "BAD_REQUEST"
             view._apidoc = apidoc
             return view

@@ -1,24 +1,118 @@
-"""GET /orders, GET /orders/{id} and PATCH /orders/{id}: orders and their fulfilment."""
+"""GET|POST /orders, GET|PUT|PATCH /orders/{id}: orders, their fulfilment and payment."""
 
 from flask import g
 from flask.views import MethodView
 
-from api.auth.scopes import require_scope
+from api.auth.scopes import holds_manage_scope, require_scope, require_scopes
 from api.blueprints import ApiBlueprint
+from api.bodies import envelope_data, json_body
 from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
-from api.pagination import page_request, paginated_response
+from api.pagination import external_base, page_request, paginated_response
 from api.schemas.orders import (
+    ConflictSchema,
+    NewOrderEnvelope,
     OrderEnvelope,
     OrderListEnvelope,
     OrderListQuerySchema,
+    OrderPatchEnvelope,
     OrderPatchSchema,
+    RecordedOrderEnvelope,
 )
 from store import orders
 from store.actors import client_actor
 
-blp = ApiBlueprint("orders", __name__, description="Orders, their fulfilment and tracking.")
+blp = ApiBlueprint("orders", __name__, description="Orders, their fulfilment and payment.")
+
+# Which scope each key group of an order PATCH needs (manage.md §1).
+PATCH_KEY_SCOPES = {"fulfilment": "cs:orders:write", "payment": "cs:orders:manage"}
+LOCATION = {
+    "Location": {
+        "description": "The order's absolute URL.",
+        "schema": {"type": "string", "format": "uri"},
+    }
+}
+ADDRESS = {
+    "address1": "1 Main St",
+    "address2": None,
+    "address3": None,
+    "city": "Phoenix",
+    "state_province": "AZ",
+    "country": "US",
+    "postal_code": "85001",
+}
+NEW_ORDER_EXAMPLE = {
+    "data": {
+        "customer": {
+            "email": "joe@example.com",
+            "username": None,
+            "billing": {
+                "phone": "602-555-0100",
+                "first_name": "Joe",
+                "last_name": "Smith",
+                "company": None,
+                "address": ADDRESS,
+            },
+            "shipping": {
+                "first_name": "Joe",
+                "last_name": "Smith",
+                "company": None,
+                "address": ADDRESS,
+            },
+        },
+        "items": [{"sku": "ABCD-L", "quantity": 2}, {"sku": "MUG", "quantity": 1, "price": 9.5}],
+        "shipping_method": "Ground",
+        "shipping_total": 4.95,
+        "tax": 3.1,
+        "discount": 0,
+        "payment_method": "Invoice",
+        "payment_date": None,
+        "payment_reference": None,
+        "locale": "en_US",
+        "attributes": [{"handle": "gift_message", "name": "Gift message", "value": "Hi"}],
+    }
+}
+RECORDED_ORDER_EXAMPLE = {
+    "data": {
+        "date_placed": {"date": "2026-03-01 15:30:00.000000", "timezone": "America/Phoenix"},
+        "total": 24.5,
+        "payment_method": "Card",
+        "payment_date": "2026-03-01T15:31:00-07:00",
+        "payment_reference": "ch_1",
+        "shipping_method": None,
+        "fulfilment": {"handle": "delivered"},
+        "customer": {"email": "joe@example.com"},
+        "items": [
+            {"id": 9001, "name": "Gift card", "sku": "GIFT-25", "quantity": 1, "price": 24.5}
+        ],
+        "status_history": [
+            {"handle": "incomplete", "date": "2026-03-01T15:30:00-07:00", "actor": "app:checkout"},
+            {"handle": "delivered", "date": "2026-03-01T15:32:00-07:00", "actor": None},
+        ],
+    }
+}
+PATCH_EXAMPLES = {
+    "fulfilment": {
+        "summary": "Ship it (cs:orders:write)",
+        "value": {"data": {"fulfilment": {"handle": "shipped", "tracking_code": "1Z999"}}},
+    },
+    "refund": {
+        "summary": "Refund and restock (cs:orders:manage)",
+        "value": {"data": {"payment": {"refunded": True, "reason": "Damaged", "restock": True}}},
+    },
+    "paid": {
+        "summary": "Mark paid (cs:orders:manage)",
+        "value": {"data": {"payment": {"paid": True, "reference": "TRF-1234"}}},
+    },
+}
+SHORTAGE = "Not enough stock for one or more items: nothing was written (or the key is busy)."
+
+
+def _created(order):
+    response = data_response(order)
+    response.status_code = 201
+    return response
 
 
 @blp.route("/orders")
@@ -33,6 +127,21 @@ class Orders(MethodView):
         found = orders.list_orders(args["filters"], page, per_page, settings)
         return paginated_response(found, settings.trust_proxy_headers)
 
+    @require_scope("cs:orders:manage")
+    @idempotent
+    @blp.document_body(NewOrderEnvelope, example=NEW_ORDER_EXAMPLE)
+    @blp.document_response(OrderEnvelope, 201, headers=LOCATION)
+    @blp.alt_response(409, schema=ConflictSchema, description=SHORTAGE)
+    def post(self):
+        """Place an order: items by SKU, stock taken, total computed (manage.md §4)."""
+        settings = state().settings
+        actor = client_actor(g.cs_client_id)
+        order = orders.create_order(envelope_data(), actor, settings)
+        response = _created(order)
+        base = external_base(settings.trust_proxy_headers)
+        response.headers["Location"] = f"{base}/{order['id']}"
+        return response
+
 
 @blp.route("/orders/<cs_record_id:order_id>")
 class OrderById(MethodView):
@@ -42,13 +151,42 @@ class OrderById(MethodView):
         """Show one order."""
         return data_response(orders.get_order(order_id, state().settings))
 
-    @require_scope("cs:orders:write")
+    @require_scope("cs:orders:manage")
     @idempotent
-    @blp.arguments(OrderPatchSchema)
-    @blp.document_response(OrderEnvelope)
-    def patch(self, body, order_id):
-        """Set an order's fulfilment status and tracking details."""
-        fulfilment = body["data"].get("fulfilment") or {}
+    @blp.document_body(RecordedOrderEnvelope, example=RECORDED_ORDER_EXAMPLE)
+    @blp.document_response(OrderEnvelope, description="Replaced.")
+    @blp.document_response(OrderEnvelope, 201, description="Created.", headers=LOCATION)
+    def put(self, order_id):
+        """Create or replace the order with this id, as recorded; stock untouched."""
+        settings = state().settings
         actor = client_actor(g.cs_client_id)
-        order = orders.update_fulfilment(order_id, fulfilment, actor, state().settings)
-        return data_response(order)
+        order, created = orders.put_order(order_id, envelope_data(), actor, settings)
+        if not created:
+            return data_response(order)
+        response = _created(order)
+        response.headers["Location"] = external_base(settings.trust_proxy_headers)
+        return response
+
+    @require_scope("cs:orders:write", "cs:orders:manage")
+    @idempotent
+    @blp.document_body(OrderPatchEnvelope, examples=PATCH_EXAMPLES)
+    @blp.document_response(OrderEnvelope)
+    def patch(self, order_id):
+        """Set an order's fulfilment status and tracking details, or its payment state."""
+        settings = state().settings
+        actor = client_actor(g.cs_client_id)
+        if holds_manage_scope():
+            body = json_body()
+            data = body.get("data") if isinstance(body, dict) else None
+            keys = [key for key in PATCH_KEY_SCOPES if isinstance(data, dict) and key in data]
+            if "payment" in keys:
+                require_scopes(*(PATCH_KEY_SCOPES[key] for key in keys))
+                return data_response(
+                    orders.update_order(order_id, envelope_data(), actor, settings)
+                )
+            if isinstance(data, dict) and data.get("fulfilment") is not None:
+                require_scopes(PATCH_KEY_SCOPES["fulfilment"])
+        # A v1 body: unknown keys (and, for a v1 token, `payment`) are ignored.
+        body = blp.ARGUMENTS_PARSER.parse(OrderPatchSchema(), location="json")
+        fulfilment = body["data"].get("fulfilment") or {}
+        return data_response(orders.update_fulfilment(order_id, fulfilment, actor, settings))

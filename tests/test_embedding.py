@@ -183,7 +183,7 @@ def test_our_errors_are_json_under_our_prefix(host):
     wrong_method = client.delete("/shop/api/orders")
     assert wrong_method.status_code == 405
     assert wrong_method.get_json() == {"error": True, "errors": ["Method Not Allowed"]}
-    assert wrong_method.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert wrong_method.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
     unauthenticated = client.get("/shop/api/orders")
     assert unauthenticated.status_code == 401
     assert unauthenticated.get_json()["error"] == "invalid_token"

@@ -4,10 +4,26 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+)
 
-from api.schemas.common import DateTimeSchema, MetaSchema, PageQuerySchema, StrictString
+from api.schemas.common import (
+    ApiErrorSchema,
+    DateTimeSchema,
+    MetaSchema,
+    PageQuerySchema,
+    StrictString,
+)
 from store.orders import PAYMENT_STATUSES, OrderFilters
+from store.orders.bodies import NewOrderBody, PaymentBody, RecordedOrderBody
 
 TRUE_WORDS = frozenset(("1", "true", "on", "yes"))
 FALSE_WORDS = frozenset(("0", "false", "off", "no"))
@@ -341,3 +357,60 @@ class OrderPatchSchema(Schema):
     @pre_load
     def empty_data(self, data, **kwargs):
         return _empty_list_as_object(data, "data")
+
+
+# --- manage bodies (manage.md §4, §5): documentation; the store reads them ---
+
+
+class NewOrderEnvelope(Schema):
+    class Meta:
+        unknown = RAISE
+
+    data = fields.Nested(NewOrderBody, required=True)
+
+
+class RecordedOrderEnvelope(Schema):
+    class Meta:
+        unknown = RAISE
+
+    data = fields.Nested(RecordedOrderBody, required=True)
+
+
+class OrderPatchBodySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    fulfilment = fields.Nested(
+        FulfilmentPatchSchema,
+        allow_none=True,
+        metadata={"description": "Needs cs:orders:write."},
+    )
+    payment = fields.Nested(
+        PaymentBody,
+        allow_none=True,
+        metadata={
+            "description": "Needs cs:orders:manage. With it, the body is strict (an unknown "
+            "key is refused) and the whole PATCH one transaction. Ignored, like any unknown "
+            "key, for a token holding no manage scope."
+        },
+    )
+
+
+class OrderPatchEnvelope(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    data = fields.Nested(OrderPatchBodySchema, required=True)
+
+
+class ShortageSchema(Schema):
+    sku = fields.String(required=True)
+    available = fields.Float(required=True)
+    requested = fields.Float(required=True)
+
+
+class ConflictSchema(ApiErrorSchema):
+    shortages = fields.List(
+        fields.Nested(ShortageSchema),
+        metadata={"description": "Present when stock is short: every short SKU."},
+    )

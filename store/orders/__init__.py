@@ -1,8 +1,9 @@
-"""Orders: listing, reading and changing their fulfilment (orders.md)."""
+"""Orders: listing and reading them, creating and recording them, changing their fulfilment
+and payment state (orders.md, manage.md §4, §5)."""
 
 from store.errors import NotFound
+from store.orders.changes import set_payment, update_fulfilment, update_order
 from store.orders.documents import render_order, render_orders
-from store.orders.fulfilment import update_fulfilment
 from store.orders.listing import (
     PAYMENT_STATUSES,
     OrderFilters,
@@ -10,15 +11,20 @@ from store.orders.listing import (
     page_ids,
     select_orders,
 )
+from store.orders.writes import create_order, put_order
 from store.paging import fetch_page
 
 __all__ = [
     "PAYMENT_STATUSES",
     "OrderFilters",
+    "create_order",
     "get_order",
     "list_orders",
+    "put_order",
     "render_orders",
+    "set_payment",
     "update_fulfilment",
+    "update_order",
 ]
 
 
