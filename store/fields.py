@@ -252,7 +252,7 @@ class Moment(fields.Field):
     Loaded as the naive UTC datetime the database stores."""
 
     default_error_messages = {
-        "type": "Must be a {date, timezone} object or an ISO 8601 date-time string.",
+        "type": "Must be a {{date, timezone}} object or an ISO 8601 date-time string.",
         "range": "Must be within the years 1000 to 9999 (UTC).",
     }
 

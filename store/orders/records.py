@@ -3,6 +3,7 @@ its attributes and its status history, in a few batched statements."""
 
 import orjson
 
+from models.base import sync_id_sequence
 from models.orders import (
     ADDRESS_FIELDS,
     Order,
@@ -63,7 +64,8 @@ def insert_items(order_id, lines):
 
     `lines`: dicts with name, sku, quantity, price, options and optionally id, product,
     variation. Items with an id are inserted together (a taken id raises IntegrityError);
-    the others one by one, each getting the next id the database assigns."""
+    the others one by one, each getting the next id the database assigns, which is past
+    every explicit one."""
     rows = [
         {
             "order": order_id,
@@ -81,6 +83,8 @@ def insert_items(order_id, lines):
     explicit = [row for row in rows if "id" in row]
     if explicit:
         OrderItem.insert_many(explicit).execute()
+        # Ids assigned next (to this order's other items too) come after these.
+        sync_id_sequence(OrderItem)
     ids = [row["id"] if "id" in row else OrderItem.insert(row).execute() for row in rows]
     options = [
         {

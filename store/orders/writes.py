@@ -175,6 +175,4 @@ def put_order(order_id, data, actor, settings, if_match=None):
         insert_history(order_id, history, _known_clients(actor for *_, actor in history))
         if created:
             sync_id_sequence(Order)
-        if any("id" in item for item in items):
-            sync_id_sequence(OrderItem)
         return render_order(order_id, settings), created
