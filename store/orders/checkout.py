@@ -4,7 +4,7 @@ defaulted, stock taken and put back with single guarded UPDATEs (manage.md §4, 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from models.base import MAX_UNITS
+from models.base import MAX_UNITS, for_update_if_supported
 from models.catalog import (
     PRODUCT_SKU,
     VARIATION_SKU,
@@ -221,8 +221,10 @@ def _shortage(short):
     for kind, model in ((VARIATION_SKU, Variation), (PRODUCT_SKU, Product)):
         ids = sorted(rid for (k, rid), _, _ in short if k == kind)
         if ids:
+            # A locking read sees the level that refused the UPDATE; MariaDB's plain reads
+            # would show the transaction's older snapshot.
             query = model.select(model.id, model.stock_level).where(model.id.in_(ids))
-            levels[kind] = dict(query.tuples())
+            levels[kind] = dict(for_update_if_supported(query).tuples())
     shortages, messages = [], []
     for (kind, record_id), sku, quantity in short:
         available = number(levels[kind].get(record_id, Decimal(0)))
