@@ -184,6 +184,14 @@ def test_settings_are_read_by_the_service_s_own_helpers():
     assert settings["env_int"] is config.env_int
 
 
+def test_the_benchmark_serves_both_apps_with_the_shipped_worker_settings():
+    shipped = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    bench = runpy.run_path(str(ROOT / "bench" / "gunicorn_plain.py"))
+    for name in ("worker_class", "threads", "keepalive", "timeout", "limit_request_line"):
+        assert bench[name] == shipped[name], name
+    assert bench["workers"] == 2
+
+
 @pytest.mark.parametrize("chdir", [False, True], ids=["config-only", "with-chdir"])
 def test_starts_from_another_directory(store_env, tmp_path, chdir):
     config_path = str(ROOT / "gunicorn.conf.py")
