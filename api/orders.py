@@ -107,6 +107,11 @@ PATCH_EXAMPLES = {
     },
 }
 SHORTAGE = "Not enough stock for one or more items: nothing was written (or the key is busy)."
+ITEM_ID_TAKEN = "An item id belongs to another order: nothing was written (or the key is busy)."
+PAYMENT_REFUSED = (
+    "The order's payment state refuses the change (manage.md §5): nothing was written "
+    "(or the key is busy)."
+)
 
 
 def _created(order):
@@ -156,6 +161,7 @@ class OrderById(MethodView):
     @blp.document_body(RecordedOrderEnvelope, example=RECORDED_ORDER_EXAMPLE)
     @blp.document_response(OrderEnvelope, description="Replaced.")
     @blp.document_response(OrderEnvelope, 201, description="Created.", headers=LOCATION)
+    @blp.alt_response(409, schema=ConflictSchema, description=ITEM_ID_TAKEN)
     def put(self, order_id):
         """Create or replace the order with this id, as recorded; stock untouched."""
         settings = state().settings
@@ -171,6 +177,7 @@ class OrderById(MethodView):
     @idempotent
     @blp.document_body(OrderPatchEnvelope, examples=PATCH_EXAMPLES)
     @blp.document_response(OrderEnvelope)
+    @blp.alt_response(409, schema=ConflictSchema, description=PAYMENT_REFUSED)
     def patch(self, order_id):
         """Set an order's fulfilment status and tracking details, or its payment state."""
         settings = state().settings

@@ -425,3 +425,60 @@ def test_the_document_follows_the_mount_point(make_app):
     assert mounted.get_json()["servers"] == [{"url": "/store", "description": "This service"}]
     flow = mounted.get_json()["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flow["clientCredentials"]["tokenUrl"] == "/store/shop/token"
+
+
+def test_order_writes_match_the_documented_schemas(client, auth, document):
+    """POST, PUT and PATCH of orders: every status they answer with is documented, in the
+    shape they answer in, with the headers the document promises."""
+    factories.product(sku="MUG", stock_level=Decimal(1), price=Decimal("9.5"))
+    headers = auth(*ALL_SCOPES)
+    collection, item = "/cs/api/v1/orders", "/cs/api/v1/orders/{order_id}"
+    line = {"data": {"items": [{"sku": "MUG", "quantity": 1}]}}
+    created = client.post(collection, json=line, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    check(document, collection, "post", created)
+    short = client.post(collection, json=line, headers=headers)
+    assert short.status_code == 409
+    check(document, collection, "post", short)
+    invalid = client.post(collection, json={"data": {"items": []}}, headers=headers)
+    check(document, collection, "post", invalid)
+    recorded = {"data": {"items": [{"name": "A", "sku": None, "quantity": 1, "price": 2}]}}
+    new = client.put(f"{collection}/77", json=recorded, headers=headers)
+    assert new.status_code == 201, new.get_json()
+    check(document, item, "put", new)
+    replaced = client.put(f"{collection}/77", json=recorded, headers=headers)
+    assert replaced.status_code == 200
+    check(document, item, "put", replaced)
+    refund = {"data": {"payment": {"refunded": True}}}
+    refused = client.patch(f"{collection}/77", json=refund, headers=headers)
+    assert refused.status_code == 409
+    check(document, item, "patch", refused)
+    paid = client.patch(f"{collection}/77", json={"data": {"payment": {"paid": True}}},
+                        headers=headers)  # fmt: skip
+    assert paid.status_code == 200
+    check(document, item, "patch", paid)
+
+
+def test_the_order_write_bodies_are_documented_with_examples(document):
+    post = document["paths"]["/cs/api/v1/orders"]["post"]
+    body = post["requestBody"]["content"]["application/json"]
+    assert body["example"]["data"]["items"][0] == {"sku": "ABCD-L", "quantity": 2}
+    schema = resolve(document, body["schema"])
+    assert schema["additionalProperties"] is False and schema["required"] == ["data"]
+    new_order = resolve(document, schema["properties"]["data"])
+    assert new_order["additionalProperties"] is False
+    assert "items" in new_order["required"]
+    assert post["security"] == [{"oauth2": ["cs:orders:manage"]}]
+    assert set(post["responses"]) >= {"201", "400", "401", "403", "409", "413"}
+    assert "Location" in post["responses"]["201"]["headers"]
+    put = document["paths"]["/cs/api/v1/orders/{order_id}"]["put"]
+    assert {"200", "201", "409"} <= set(put["responses"])
+    assert "example" in put["requestBody"]["content"]["application/json"]
+    patch = document["paths"]["/cs/api/v1/orders/{order_id}"]["patch"]
+    assert set(patch["requestBody"]["content"]["application/json"]["examples"]) == {
+        "fulfilment", "refund", "paid"
+    }  # fmt: skip
+    assert patch["security"] == [
+        {"oauth2": ["cs:orders:write"]},
+        {"oauth2": ["cs:orders:manage"]},
+    ]
