@@ -13,6 +13,8 @@ from store.orders.fulfilment import TRACKING_FIELDS, fulfilment_changes
 from store.orders.payment import payment_changes
 from store.statuses import resolve_handle
 
+# Built once: a schema loads any number of bodies.
+ORDER_CHANGE = OrderChangeBody()
 CURRENT = (Order.status, *(getattr(Order, name) for name in TRACKING_FIELDS),
            Order.paid_at, Order.refunded_at, Order.cancelled_at)  # fmt: skip
 
@@ -24,7 +26,7 @@ def update_order(order_id, data, actor, settings, if_match=None):
     The body is strict (an unknown key is Invalid). `actor` (store.actors) is recorded
     with a status change. Raises Invalid, NotFound, or Conflict when the payment state
     refuses the change; nothing is written then."""
-    body = load(OrderChangeBody(), data, settings)
+    body = load(ORDER_CHANGE, data, settings)
     return _update(order_id, body.get("fulfilment") or {}, body.get("payment"), actor, settings)
 
 

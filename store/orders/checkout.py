@@ -4,7 +4,9 @@ defaulted, stock taken and put back with single guarded UPDATEs (manage.md §4, 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from models.base import MAX_UNITS, for_update_if_supported
+from peewee import MySQLDatabase
+
+from models.base import MAX_UNITS, db
 from models.catalog import (
     PRODUCT_SKU,
     VARIATION_SKU,
@@ -14,6 +16,7 @@ from models.catalog import (
     Variation,
     VariationChoice,
 )
+from models.compiled import CompiledQuery
 from models.orders import OrderItem
 from store.errors import Conflict
 from store.render import number
@@ -37,13 +40,9 @@ def _searchable(sku):
     return "\x00" not in sku and 0 < len(sku) <= Product.sku.max_length
 
 
-def find_records(skus):
-    """{sku: Record} of the SKUs that exist: two queries on the unique SKU indexes."""
-    wanted = sorted({sku for sku in skus if sku is not None and _searchable(sku)})
-    if not wanted:
-        return {}
-    found = {}
-    products = Product.select(
+# The catalogue lookups of a new order, compiled once per number of SKUs.
+PRODUCTS_BY_SKUS = CompiledQuery(
+    lambda p: Product.select(
         Product.sku,
         Product.id,
         Product.name,
@@ -52,11 +51,10 @@ def find_records(skus):
         Product.sale_start,
         Product.sale_end,
         Product.stock_unlimited,
-    ).where(Product.sku.in_(wanted))
-    for sku, product_id, name, price, sale, start, end, unlimited in products.tuples():
-        found[sku] = Record(PRODUCT_SKU, product_id, product_id, name, price, sale, start, end,
-                            bool(unlimited))  # fmt: skip
-    variations = (
+    ).where(Product.sku.in_(p.skus))
+)
+VARIATIONS_BY_SKUS = CompiledQuery(
+    lambda p: (
         Variation.select(
             Variation.sku,
             Variation.id,
@@ -71,9 +69,35 @@ def find_records(skus):
             Variation.stock_unlimited,
         )
         .join(Product)
-        .where(Variation.sku.in_(wanted))
+        .where(Variation.sku.in_(p.skus))
     )
-    for row in variations.tuples():
+)
+CHOICES_BY_VARIATIONS = CompiledQuery(
+    lambda p: (
+        VariationChoice.select(
+            VariationChoice.variation,
+            ProductOption.name,
+            ProductOption.handle,
+            ProductOptionChoice.name,
+        )
+        .join(ProductOptionChoice)
+        .join(ProductOption)
+        .where(VariationChoice.variation.in_(p.ids))
+        .order_by(VariationChoice.variation, ProductOption.sort_order, ProductOption.id)
+    )
+)
+
+
+def find_records(skus):
+    """{sku: Record} of the SKUs that exist: two queries on the unique SKU indexes."""
+    wanted = sorted({sku for sku in skus if sku is not None and _searchable(sku)})
+    if not wanted:
+        return {}
+    found = {}
+    for sku, product_id, name, price, sale, start, end, unl in PRODUCTS_BY_SKUS.rows(skus=wanted):
+        found[sku] = Record(PRODUCT_SKU, product_id, product_id, name, price, sale, start, end,
+                            bool(unl))  # fmt: skip
+    for row in VARIATIONS_BY_SKUS.rows(skus=wanted):
         sku, variation_id, product_id, name, price, sale, own_price, own_sale, start, end, unl = row
         # A variation with a price of its own has a sale price of its own too.
         if price is None:
@@ -87,20 +111,8 @@ def chosen_options(variation_ids):
     """{variation id: [{"name", "handle", "value"}, ...]} in the options' order."""
     if not variation_ids:
         return {}
-    rows = (
-        VariationChoice.select(
-            VariationChoice.variation,
-            ProductOption.name,
-            ProductOption.handle,
-            ProductOptionChoice.name,
-        )
-        .join(ProductOptionChoice)
-        .join(ProductOption)
-        .where(VariationChoice.variation.in_(sorted(variation_ids)))
-        .order_by(VariationChoice.variation, ProductOption.sort_order, ProductOption.id)
-    )
     chosen = {}
-    for variation_id, name, handle, value in rows.tuples():
+    for variation_id, name, handle, value in CHOICES_BY_VARIATIONS.rows(ids=sorted(variation_ids)):
         chosen.setdefault(variation_id, []).append({"name": name, "handle": handle, "value": value})
     return chosen
 
@@ -162,33 +174,52 @@ def _in_range(model, change):
     return (model.stock_level + change).between(-MAX_UNITS, MAX_UNITS)
 
 
-def _move(changes, parents, now, guard):
-    """Add each signed quantity of `changes` ({(kind, id): Decimal}) to that record's stock in
-    one guarded UPDATE, and touch the `parents` products (a variation's stock is part of its
-    product's document). Variations first, then products, each in id order: the order every
-    stock write locks rows in, so concurrent writers wait for each other instead of
-    deadlocking. The keys whose UPDATE matched nothing, in that order."""
+def _update(model, guarded):
+    """One stock record's UPDATE: its level moved by `change` while it stays in range (and,
+    when `guarded`, while it has enough); a product's date_updated set too."""
+    level = model.stock_level
+
+    def build(p):
+        values = {level: level + p.change.of(level)}
+        if model is Product:
+            values[Product.date_updated] = p.now.of(Product.date_updated)
+        where = [model.id == p.id, _in_range(model, p.change.of(level))]
+        if guarded:
+            where.append(model.stock_unlimited | (level >= p.need.of(level)))
+        return model.update(values).where(*where)
+
+    return CompiledQuery(build)
+
+
+# Taking stock, compiled once: {(model, whether short stock refuses): statement}.
+TAKE = {(model, guarded): _update(model, guarded) for model in (Product, Variation)
+        for guarded in (True, False)}  # fmt: skip
+TOUCH_PRODUCT = CompiledQuery(
+    lambda p: Product.update({Product.date_updated: p.now.of(Product.date_updated)}).where(
+        Product.id == p.id
+    )
+)
+
+
+def _move(changes, parents, now, update):
+    """Add each signed quantity of `changes` ({(kind, id): Decimal}) to that record's stock
+    with `update(model, id, change)` (one guarded UPDATE: rows changed), and touch the
+    `parents` products (a variation's stock is part of its product's document). Variations
+    first, then products, each in id order: the order every stock write locks rows in, so
+    concurrent writers wait for each other instead of deadlocking. The keys whose UPDATE
+    matched nothing, in that order."""
     missed = []
     for record_id in sorted(rid for kind, rid in changes if kind == VARIATION_SKU):
-        change = changes[(VARIATION_SKU, record_id)]
-        updated = (
-            Variation.update({Variation.stock_level: Variation.stock_level + change})
-            .where(
-                Variation.id == record_id, _in_range(Variation, change), *guard(Variation, change)
-            )
-            .execute()
-        )
-        if not updated:
+        if not update(Variation, record_id, changes[(VARIATION_SKU, record_id)]):
             missed.append((VARIATION_SKU, record_id))
     products = {rid for kind, rid in changes if kind == PRODUCT_SKU}
     for product_id in sorted(products | parents):
         change = changes.get((PRODUCT_SKU, product_id))
         if change is None:
-            Product.update(date_updated=now).where(Product.id == product_id).execute()
-            continue
-        values = {Product.stock_level: Product.stock_level + change, Product.date_updated: now}
-        where = [Product.id == product_id, _in_range(Product, change), *guard(Product, change)]
-        if not Product.update(values).where(*where).execute():
+            # Pointless once something is short (all is rolled back), and a lock less.
+            if not missed:
+                TOUCH_PRODUCT.execute(now=now, id=product_id)
+        elif not update(Product, product_id, change):
             missed.append((PRODUCT_SKU, product_id))
     return missed
 
@@ -208,12 +239,26 @@ def take_stock(lines, backorders, now):
         if record.kind == VARIATION_SKU:
             parents.add(record.product_id)
 
-    def enough(model, change):
-        return () if backorders else (model.stock_unlimited | (model.stock_level >= -change),)
+    def take(model, record_id, change):
+        args = {"change": change, "id": record_id}
+        if model is Product:
+            args["now"] = now
+        if not backorders:
+            args["need"] = -change
+        return TAKE[(model, not backorders)].execute(**args)
 
-    short = _move(changes, parents, now, enough)
+    short = _move(changes, parents, now, take)
     if short:
         raise _shortage([(key, skus[key], -changes[key]) for key in short])
+
+
+def _current(query):
+    """`query` reading the latest committed rows. MariaDB's plain reads show the
+    transaction's snapshot (repeatable read), older than the level that refused the
+    UPDATE: read with FOR UPDATE there, on rows the failed UPDATE has locked already.
+    PostgreSQL's plain reads see that level (read committed), and a lock taken now, after
+    the products', could deadlock with a writer that locks the variation first."""
+    return query.for_update() if isinstance(db.obj, MySQLDatabase) else query
 
 
 def _shortage(short):
@@ -221,10 +266,8 @@ def _shortage(short):
     for kind, model in ((VARIATION_SKU, Variation), (PRODUCT_SKU, Product)):
         ids = sorted(rid for (k, rid), _, _ in short if k == kind)
         if ids:
-            # A locking read sees the level that refused the UPDATE; MariaDB's plain reads
-            # would show the transaction's older snapshot.
             query = model.select(model.id, model.stock_level).where(model.id.in_(ids))
-            levels[kind] = dict(for_update_if_supported(query).tuples())
+            levels[kind] = dict(_current(query).tuples())
     shortages, messages = [], []
     for (kind, record_id), sku, quantity in short:
         available = number(levels[kind].get(record_id, Decimal(0)))
@@ -252,4 +295,12 @@ def restock(order_id, now):
         else:
             continue
         changes[key] = changes.get(key, Decimal(0)) + quantity
-    _move(changes, parents, now, lambda model, change: (~model.stock_unlimited,))
+
+    def put_back(model, record_id, change):
+        values = {model.stock_level: model.stock_level + change}
+        if model is Product:
+            values[Product.date_updated] = now
+        where = [model.id == record_id, ~model.stock_unlimited, _in_range(model, change)]
+        return model.update(values).where(*where).execute()
+
+    _move(changes, parents, now, put_back)

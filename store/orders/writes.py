@@ -5,6 +5,7 @@ from peewee import IntegrityError
 
 from models.base import for_update_if_supported, locking_atomic, sync_id_sequence, utcnow
 from models.clients import ApiClient
+from models.compiled import CompiledQuery
 from models.orders import Order, OrderItem
 from models.statuses import FulfilmentStatus
 from store.actors import client_of
@@ -23,14 +24,23 @@ from store.orders.records import (
 )
 from store.render import number
 
+# Built once: a schema loads any number of bodies.
+NEW_ORDER = NewOrderBody()
+RECORDED_ORDER = RecordedOrderBody()
+STATUSES = CompiledQuery(
+    lambda p: FulfilmentStatus.select(
+        FulfilmentStatus.id, FulfilmentStatus.handle, FulfilmentStatus.is_starting
+    ).order_by(FulfilmentStatus.sort_order, FulfilmentStatus.id)
+)
+KNOWN_CLIENTS = CompiledQuery(
+    lambda p: ApiClient.select(ApiClient.client_id).where(ApiClient.client_id.in_(p.ids))
+)
+
 
 def _statuses():
     """{handle in lower case: (id, handle)} and the starting status: one query."""
-    rows = FulfilmentStatus.select(
-        FulfilmentStatus.id, FulfilmentStatus.handle, FulfilmentStatus.is_starting
-    ).order_by(FulfilmentStatus.sort_order, FulfilmentStatus.id)
     by_handle, starting = {}, None
-    for status_id, handle, is_starting in rows.tuples():
+    for status_id, handle, is_starting in STATUSES.rows():
         by_handle[handle.lower()] = (status_id, handle)
         if is_starting and starting is None:
             starting = (status_id, handle)
@@ -70,7 +80,7 @@ def create_order(data, actor, settings):
     order starts in the starting status (or `fulfilment.handle`) with one status history
     row naming `actor` (store.actors). Invalid for bad input, Conflict (with `shortages`)
     when stock is short; nothing is written then."""
-    body = load(NewOrderBody(), data, settings)
+    body = load(NEW_ORDER, data, settings)
     now = utcnow()
     with locking_atomic():
         lines, problems = order_lines(body["items"], now)
@@ -93,8 +103,7 @@ def _known_clients(actors):
     wanted = {client_of(actor) for actor in actors} - {None}
     if not wanted:
         return frozenset()
-    query = ApiClient.select(ApiClient.client_id).where(ApiClient.client_id.in_(sorted(wanted)))
-    return frozenset(client_id for (client_id,) in query.tuples())
+    return frozenset(client_id for (client_id,) in KNOWN_CLIENTS.rows(ids=sorted(wanted)))
 
 
 def _check_ids(order_id, body):
@@ -141,7 +150,7 @@ def put_order(order_id, data, actor, settings, if_match=None):
     status, the items' total); stock is never touched. Explicit item ids are kept when
     free (Conflict when another order has one). `actor` is not written: the body's status
     history says who did what. Invalid for bad input."""
-    body = load(RecordedOrderBody(), data, settings)
+    body = load(RECORDED_ORDER, data, settings)
     _check_ids(order_id, body)
     now = utcnow()
     problems = {}
