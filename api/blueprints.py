@@ -94,6 +94,18 @@ class ApiBlueprint(flask_smorest.Blueprint):
         by the tests."""
         return self.alt_response(status, schema=schema, success=True, **kwargs)
 
+    def document_parameter(self, parameter):
+        """Document a parameter (an OpenAPI Parameter object) that the view reads itself."""
+
+        def decorator(view):
+            apidoc = deepcopy(getattr(view, "_apidoc", {}))
+            arguments = apidoc.setdefault("arguments", {})
+            arguments.setdefault("parameters", []).append(parameter)
+            view._apidoc = apidoc
+            return view
+
+        return decorator
+
     def document_body(self, schema, content_type="application/json"):
         """Document a request body that the view reads itself (no parsing here)."""
 

@@ -5,6 +5,13 @@ from flask.views import MethodView
 
 from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
+from api.conditional import (
+    ETAG_HEADER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_MODIFIED,
+    if_none_match,
+    tagged_response,
+)
 from api.hooks import state
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
@@ -13,6 +20,7 @@ from api.schemas.orders import (
     OrderListEnvelope,
     OrderListQuerySchema,
     OrderPatchSchema,
+    OrderViewQuerySchema,
 )
 from store import orders
 
@@ -28,17 +36,21 @@ class Orders(MethodView):
         """List orders, newest first, filtered and paginated."""
         settings = state().settings
         page, per_page = page_request(args, settings.max_page_size)
-        found = orders.list_orders(args["filters"], page, per_page, settings)
+        found = orders.list_orders(args["filters"], page, per_page, settings, args["full"])
         return paginated_response(found, settings.trust_proxy_headers)
 
 
 @blp.route("/orders/<cs_record_id:order_id>")
 class OrderById(MethodView):
     @require_scope("cs:orders:read")
-    @blp.document_response(OrderEnvelope)
-    def get(self, order_id):
+    @blp.arguments(OrderViewQuerySchema, location="query")
+    @blp.document_parameter(IF_NONE_MATCH_PARAMETER)
+    @blp.document_response(OrderEnvelope, headers=ETAG_HEADER)
+    @blp.alt_response(304, description=NOT_MODIFIED, headers=ETAG_HEADER)
+    def get(self, view, order_id):
         """Show one order."""
-        return data_response(orders.get_order(order_id, state().settings))
+        found = orders.get_tagged_order(order_id, state().settings, view["full"], if_none_match())
+        return tagged_response(*found)
 
     @require_scope("cs:orders:write")
     @blp.arguments(OrderPatchSchema)

@@ -4,6 +4,13 @@ from flask.views import MethodView
 
 from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
+from api.conditional import (
+    ETAG_HEADER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_MODIFIED,
+    if_none_match,
+    tagged_response,
+)
 from api.hooks import state
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
@@ -11,6 +18,7 @@ from api.schemas.products import (
     ProductEnvelope,
     ProductListEnvelope,
     ProductListQuerySchema,
+    ProductViewQuerySchema,
     StockPatchSchema,
 )
 from store import products, stock
@@ -27,17 +35,24 @@ class Products(MethodView):
         """List products, newest first, filtered by date and paginated."""
         settings = state().settings
         page, per_page = page_request(args, settings.max_page_size)
-        found = products.list_products(args.get("filter", ()), page, per_page, settings)
+        conditions = args.get("filter", ())
+        found = products.list_products(conditions, page, per_page, settings, args["full"])
         return paginated_response(found, settings.trust_proxy_headers)
 
 
 @blp.route("/products/<cs_record_id:product_id>")
 class ProductById(MethodView):
     @require_scope("cs:products:read")
-    @blp.document_response(ProductEnvelope)
-    def get(self, product_id):
+    @blp.arguments(ProductViewQuerySchema, location="query")
+    @blp.document_parameter(IF_NONE_MATCH_PARAMETER)
+    @blp.document_response(ProductEnvelope, headers=ETAG_HEADER)
+    @blp.alt_response(304, description=NOT_MODIFIED, headers=ETAG_HEADER)
+    def get(self, view, product_id):
         """Show one product with its options and variations."""
-        return data_response(products.get_product(product_id, state().settings))
+        found = products.get_tagged_product(
+            product_id, state().settings, view["full"], if_none_match()
+        )
+        return tagged_response(*found)
 
     @require_scope("cs:products:write")
     @blp.arguments(StockPatchSchema)

@@ -3,7 +3,7 @@
 import math
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 
 class ApiErrorSchema(Schema):
@@ -140,3 +140,48 @@ class StrictString(fields.String):
         if not isinstance(value, str):
             raise ValidationError("Must be a string.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class FullView(fields.String):
+    """`view`: `full` loads as True (the full view); empty (not given) as False."""
+
+    default_error_messages = {
+        "invalid": "Must be full (or absent for the plain view), got {value}."
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "":
+            return False
+        if value != "full":
+            raise self.make_error("invalid", value=repr(str(value)[:40]))
+        return True
+
+
+ORDER_FULL_VIEW = (
+    "`shipping_total`, `tax`, `discount`, `cancelled`, `external_payment_requested` and "
+    "`status_history` at the end of each order, `phone` at the end of `customer.shipping`"
+)
+PRODUCT_FULL_VIEW = "`weight` at the end of each product and of each variation"
+
+
+def view_field(adds):
+    """The `view` query parameter, loaded as `full` (a boolean). `adds` says what the full
+    view adds, for the document."""
+    return FullView(
+        data_key="view",
+        # A callable default, so that the document shows none: bool() is False.
+        load_default=bool,
+        metadata={
+            "enum": ["full"],
+            "description": "`full`: the full view, the plain document plus the stored fields "
+            f"it leaves out: {adds}. Absent or empty: the plain view (v1).",
+        },
+    )
+
+
+class ViewQuerySchema(Schema):
+    """The query of a GET of one record: only `view`. Each resource's subclass adds the
+    field: `full = view_field(...)`."""
+
+    class Meta:
+        unknown = EXCLUDE
