@@ -8,7 +8,14 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.jsonio import json_response
 from models.schema import SchemaOutdated
-from store.errors import Conflict, Invalid, NotFound, PreconditionFailed, StoreError
+from store.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    StoreError,
+    Unprocessable,
+)
 
 log = logging.getLogger("community_store_api")
 
@@ -75,7 +82,13 @@ def handle_api_error(error):
 
 
 # The store's domain errors, as statuses.
-STORE_ERROR_STATUS = {NotFound: 404, Invalid: 400, Conflict: 409, PreconditionFailed: 412}
+STORE_ERROR_STATUS = {
+    NotFound: 404,
+    Invalid: 400,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    Unprocessable: 422,
+}
 
 
 def handle_store_error(error):

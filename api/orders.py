@@ -13,6 +13,7 @@ from api.conditional import (
     tagged_response,
 )
 from api.hooks import state
+from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
 from api.schemas.orders import (
@@ -23,6 +24,7 @@ from api.schemas.orders import (
     OrderViewQuerySchema,
 )
 from store import orders
+from store.actors import client_actor
 
 blp = ApiBlueprint("orders", __name__, description="Orders, their fulfilment and tracking.")
 
@@ -53,10 +55,12 @@ class OrderById(MethodView):
         return tagged_response(*found)
 
     @require_scope("cs:orders:write")
+    @idempotent
     @blp.arguments(OrderPatchSchema)
     @blp.document_response(OrderEnvelope)
     def patch(self, body, order_id):
         """Set an order's fulfilment status and tracking details."""
         fulfilment = body["data"].get("fulfilment") or {}
-        order = orders.update_fulfilment(order_id, fulfilment, g.cs_client_id, state().settings)
+        actor = client_actor(g.cs_client_id)
+        order = orders.update_fulfilment(order_id, fulfilment, actor, state().settings)
         return data_response(order)

@@ -12,6 +12,7 @@ from api.conditional import (
     tagged_response,
 )
 from api.hooks import state
+from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
 from api.schemas.products import (
@@ -55,6 +56,7 @@ class ProductById(MethodView):
         return tagged_response(*found)
 
     @require_scope("cs:products:write")
+    @idempotent
     @blp.arguments(StockPatchSchema)
     @blp.document_response(ProductEnvelope)
     def patch(self, change, product_id):

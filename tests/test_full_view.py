@@ -189,17 +189,26 @@ def test_status_history_names_the_client_that_changed_it(client):
 
 def test_status_history_is_oldest_first_whatever_the_order_rows_were_written_in(client, auth):
     order = factories.order(placed_at=PLACED)
-    for handle, day in (("delivered", 5), ("shipped", 3), ("processing", 3)):
+    for handle, day, actor in (
+        ("delivered", 5, "import:shop.example.com"),
+        ("shipped", 3, "cli"),
+        ("processing", 3, "app:checkout"),
+    ):
         OrderStatusHistory.create(
             order=order,
             status=factories.status(handle),
             handle=handle,
             changed_at=datetime.datetime(2024, 3, day, 12, 0),
+            actor=actor,
         )
     data = get(client, auth("cs:orders:read"), f"{ORDERS}/{order.id}?view=full").get_json()
-    # By date; rows of the same instant in the order they were written.
-    handles = [row["handle"] for row in data["data"]["status_history"]]
-    assert handles == ["incomplete", "shipped", "processing", "delivered"]
+    # By date; rows of the same instant in the order they were written. Actors as recorded.
+    assert [(row["handle"], row["actor"]) for row in data["data"]["status_history"]] == [
+        ("incomplete", None),
+        ("shipped", "cli"),
+        ("processing", "app:checkout"),
+        ("delivered", "import:shop.example.com"),
+    ]
 
 
 def test_full_order_list_and_its_links(client, auth):

@@ -135,8 +135,8 @@ class StatusChangeSchema(Schema):
         allow_none=True,
         required=True,
         metadata={
-            "description": "Who made the change: `client:<client_id>` for an API call; null "
-            "when unknown.",
+            "description": "Who made the change: `client:<client_id>` (an API call), `cli`, "
+            "`app` or `app:<label>` (a host app), `import:<host>`; null when unknown.",
             "example": "client:5f0c0e2a9b",
         },
     )

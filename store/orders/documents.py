@@ -77,11 +77,6 @@ def order_etag(settings, row):
     )
 
 
-def _actor(client_id):
-    # As events.md writes actors; a history row records only the client of an API call.
-    return None if client_id is None else f"client:{client_id}"
-
-
 class OrderRenderer(StoreRenderer):
     """Turns order rows into the contract's JSON, in the store's zone and currency; with
     `full`, into the full view: the plain document with more keys at the ends."""
@@ -91,8 +86,8 @@ class OrderRenderer(StoreRenderer):
         self.vat_number = settings.vat_number
         self.full = full
 
-    def history(self, handle, changed_at, client_id):
-        return {"handle": handle, "date": self.date(changed_at), "actor": _actor(client_id)}
+    def history(self, handle, changed_at, actor):
+        return {"handle": handle, "date": self.date(changed_at), "actor": actor}
 
     def order(self, row, items, attributes, history=None):
         billing = {
@@ -207,7 +202,7 @@ HISTORY_BY_ORDER_IDS = CompiledQuery(
             OrderStatusHistory.order,
             OrderStatusHistory.handle,
             OrderStatusHistory.changed_at,
-            OrderStatusHistory.client,
+            OrderStatusHistory.actor,
         )
         .where(OrderStatusHistory.order.in_(p.ids))
         .order_by(OrderStatusHistory.order, OrderStatusHistory.changed_at, OrderStatusHistory.id)
@@ -261,8 +256,8 @@ def _attributes_by_order(ids):
 
 def _history_by_order(ids, renderer):
     history = {order_id: [] for order_id in ids}
-    for order_id, handle, changed_at, client_id in HISTORY_BY_ORDER_IDS.rows(ids=ids):
-        history[order_id].append(renderer.history(handle, changed_at, client_id))
+    for order_id, handle, changed_at, actor in HISTORY_BY_ORDER_IDS.rows(ids=ids):
+        history[order_id].append(renderer.history(handle, changed_at, actor))
     return history
 
 
