@@ -5,23 +5,24 @@ from flask.views import MethodView
 
 from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
-from api.conditional import (
-    ETAG_HEADER,
-    IF_NONE_MATCH_PARAMETER,
-    NOT_MODIFIED,
-    if_none_match,
-    tagged_response,
-)
 from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
+from api.records import (
+    ETAG_HEADER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_MODIFIED,
+    if_none_match,
+    requested_view,
+    tagged_response,
+)
+from api.schemas.common import ORDER_FULL_VIEW, view_parameter
 from api.schemas.orders import (
     OrderEnvelope,
     OrderListEnvelope,
     OrderListQuerySchema,
     OrderPatchSchema,
-    OrderViewQuerySchema,
 )
 from store import orders
 from store.actors import client_actor
@@ -45,13 +46,15 @@ class Orders(MethodView):
 @blp.route("/orders/<cs_record_id:order_id>")
 class OrderById(MethodView):
     @require_scope("cs:orders:read")
-    @blp.arguments(OrderViewQuerySchema, location="query")
+    @blp.document_parameter(view_parameter(ORDER_FULL_VIEW))
     @blp.document_parameter(IF_NONE_MATCH_PARAMETER)
     @blp.document_response(OrderEnvelope, headers=ETAG_HEADER)
     @blp.alt_response(304, description=NOT_MODIFIED, headers=ETAG_HEADER)
-    def get(self, view, order_id):
+    def get(self, order_id):
         """Show one order."""
-        found = orders.get_tagged_order(order_id, state().settings, view["full"], if_none_match())
+        found = orders.get_tagged_order(
+            order_id, state().settings, requested_view(), if_none_match()
+        )
         return tagged_response(*found)
 
     @require_scope("cs:orders:write")

@@ -4,22 +4,23 @@ from flask.views import MethodView
 
 from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
-from api.conditional import (
-    ETAG_HEADER,
-    IF_NONE_MATCH_PARAMETER,
-    NOT_MODIFIED,
-    if_none_match,
-    tagged_response,
-)
 from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
+from api.records import (
+    ETAG_HEADER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_MODIFIED,
+    if_none_match,
+    requested_view,
+    tagged_response,
+)
+from api.schemas.common import PRODUCT_FULL_VIEW, view_parameter
 from api.schemas.products import (
     ProductEnvelope,
     ProductListEnvelope,
     ProductListQuerySchema,
-    ProductViewQuerySchema,
     StockPatchSchema,
 )
 from store import products, stock
@@ -44,14 +45,14 @@ class Products(MethodView):
 @blp.route("/products/<cs_record_id:product_id>")
 class ProductById(MethodView):
     @require_scope("cs:products:read")
-    @blp.arguments(ProductViewQuerySchema, location="query")
+    @blp.document_parameter(view_parameter(PRODUCT_FULL_VIEW))
     @blp.document_parameter(IF_NONE_MATCH_PARAMETER)
     @blp.document_response(ProductEnvelope, headers=ETAG_HEADER)
     @blp.alt_response(304, description=NOT_MODIFIED, headers=ETAG_HEADER)
-    def get(self, view, product_id):
+    def get(self, product_id):
         """Show one product with its options and variations."""
         found = products.get_tagged_product(
-            product_id, state().settings, view["full"], if_none_match()
+            product_id, state().settings, requested_view(), if_none_match()
         )
         return tagged_response(*found)
 

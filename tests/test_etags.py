@@ -5,8 +5,8 @@ import re
 import pytest
 from playhouse.test_utils import count_queries
 
-from api.conditional import if_match, if_none_match
 from api.errors import handle_store_error
+from api.records import if_match, if_none_match
 from models.catalog import Variation
 from store import orders, products, statuses
 from store.errors import PreconditionFailed

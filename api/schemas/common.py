@@ -3,7 +3,7 @@
 import math
 from decimal import Decimal
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields
 
 
 class ApiErrorSchema(Schema):
@@ -142,19 +142,23 @@ class StrictString(fields.String):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class FullView(fields.String):
-    """`view`: `full` loads as True (the full view); empty (not given) as False."""
+def full_view(value):
+    """A `view` value: True for `full` (the full view), False for empty (not given), else a
+    ValidationError naming it."""
+    if value == "":
+        return False
+    if value != "full":
+        raise ValidationError(
+            f"Must be full (or absent for the plain view), got {str(value)[:40]!r}."
+        )
+    return True
 
-    default_error_messages = {
-        "invalid": "Must be full (or absent for the plain view), got {value}."
-    }
+
+class FullView(fields.String):
+    """`view` in a list's query, loaded as `full` (a boolean)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if value == "":
-            return False
-        if value != "full":
-            raise self.make_error("invalid", value=repr(str(value)[:40]))
-        return True
+        return full_view(value)
 
 
 ORDER_FULL_VIEW = (
@@ -164,24 +168,31 @@ ORDER_FULL_VIEW = (
 PRODUCT_FULL_VIEW = "`weight` at the end of each product and of each variation"
 
 
+def _view_description(adds):
+    return (
+        f"`full`: the full view, the plain document plus the stored fields it leaves out: "
+        f"{adds}. Absent or empty: the plain view (v1)."
+    )
+
+
 def view_field(adds):
-    """The `view` query parameter, loaded as `full` (a boolean). `adds` says what the full
-    view adds, for the document."""
+    """The `view` parameter of a list, loaded as `full`; `adds` says what the full view
+    adds, for the document."""
     return FullView(
         data_key="view",
         # A callable default, so that the document shows none: bool() is False.
         load_default=bool,
-        metadata={
-            "enum": ["full"],
-            "description": "`full`: the full view, the plain document plus the stored fields "
-            f"it leaves out: {adds}. Absent or empty: the plain view (v1).",
-        },
+        metadata={"enum": ["full"], "description": _view_description(adds)},
     )
 
 
-class ViewQuerySchema(Schema):
-    """The query of a GET of one record: only `view`. Each resource's subclass adds the
-    field: `full = view_field(...)`."""
-
-    class Meta:
-        unknown = EXCLUDE
+def view_parameter(adds):
+    """The `view` parameter of a GET of one record, as the document shows it (the view
+    reads it itself: api.records.requested_view)."""
+    return {
+        "in": "query",
+        "name": "view",
+        "required": False,
+        "description": _view_description(adds),
+        "schema": {"type": "string", "enum": ["full"]},
+    }

@@ -12,7 +12,6 @@ from api.schemas.common import (
     MetaSchema,
     PageQuerySchema,
     StrictString,
-    ViewQuerySchema,
     view_field,
 )
 from store.orders import PAYMENT_STATUSES, OrderFilters
@@ -330,10 +329,6 @@ class OrderListQuerySchema(PageQuerySchema):
             "filters": filters,
             "full": args["full"],
         }
-
-
-class OrderViewQuerySchema(ViewQuerySchema):
-    full = view_field(ORDER_FULL_VIEW)
 
 
 # --- PATCH body ---

@@ -9,7 +9,6 @@ from api.schemas.common import (
     PageQuerySchema,
     StrictBoolean,
     StrictNumber,
-    ViewQuerySchema,
     view_field,
 )
 from models.catalog import OPTION_TYPES
@@ -186,10 +185,6 @@ class ProductListQuerySchema(PageQuerySchema):
             for key in ("filter", "view", *self.PAGE_KEYS)
             if data.get(key, "") != ""
         }
-
-
-class ProductViewQuerySchema(ViewQuerySchema):
-    full = view_field(PRODUCT_FULL_VIEW)
 
 
 # --- the stock PATCH body ---

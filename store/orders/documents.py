@@ -43,14 +43,16 @@ ORDER_COLUMNS = [
         for who in ("billing", "shipping")
         for name in ("first_name", "last_name", "company", "phone", *ADDRESS_FIELDS)
     ),
-    # The full view's, and the entity tag's.
+]
+# Read only when needed: a plain page would convert them for nothing.
+FULL_VIEW_COLUMNS = [
     Order.shipping_total,
     Order.tax_total,
     Order.discount_total,
     Order.cancelled_at,
     Order.external_payment_requested_at,
-    Order.updated_at,
 ]
+ETAG_COLUMNS = [Order.updated_at]
 BILLING_ADDRESS = tuple(f"billing_{name}" for name in ADDRESS_FIELDS)
 SHIPPING_ADDRESS = tuple(f"shipping_{name}" for name in ADDRESS_FIELDS)
 
@@ -71,7 +73,7 @@ def _attribute_value(text):
 
 
 def order_etag(settings, row):
-    """The entity tag of an order row (ORDER_STATE's or ORDERS_BY_IDS')."""
+    """The entity tag of an order row (ORDER_STATE's or STORED_ORDERS_BY_IDS')."""
     return entity_tag(
         settings, "order", row["id"], row["updated_at"], row["status_handle"], row["status_name"]
     )
@@ -150,14 +152,20 @@ class OrderRenderer(StoreRenderer):
         order["status_history"] = history
 
 
-# The per-page fetches by id list, compiled once per number of ids.
-ORDERS_BY_IDS = CompiledQuery(
-    lambda p: (
-        Order.select(*ORDER_COLUMNS)
-        .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
-        .where(Order.id.in_(p.ids))
+def _orders_by_ids(columns):
+    return CompiledQuery(
+        lambda p: (
+            Order.select(*columns)
+            .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
+            .where(Order.id.in_(p.ids))
+        )
     )
-)
+
+
+# The per-page fetches by id list, compiled once per number of ids: the plain view's, and
+# the one that also reads what the full view and the entity tag need.
+ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS)
+STORED_ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
 OPTIONS_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
         OrderItemOption.select(
@@ -261,12 +269,14 @@ def _history_by_order(ids, renderer):
     return history
 
 
-def _render(ids, settings, full):
+def _render(ids, settings, full, tagged=False):
     """(row, document) of each order with these ids, in the order of `ids` (missing ones
-    left out): four queries (the full view: five), however many orders and children."""
+    left out): four queries (the full view: five), however many orders and children. With
+    `full` or `tagged`, the rows hold what order_etag needs."""
     if not ids:
         return []
-    rows = {row["id"]: row for row in ORDERS_BY_IDS.dicts(ids=ids)}
+    query = STORED_ORDERS_BY_IDS if full or tagged else ORDERS_BY_IDS
+    rows = {row["id"]: row for row in query.dicts(ids=ids)}
     found = [order_id for order_id in ids if order_id in rows]
     if not found:
         return []
@@ -299,7 +309,7 @@ def render_order(order_id, settings, full=False):
 
 def render_tagged_order(order_id, settings, full=False):
     """(document, entity tag) of one order, or None: no query more than the document."""
-    found = _render([order_id], settings, full)
+    found = _render([order_id], settings, full, tagged=True)
     if not found:
         return None
     row, document = found[0]

@@ -48,7 +48,6 @@ PRODUCT_COLUMNS = (
     Product.number_items,
     Product.stacked_height,
     Product.separate_ship,
-    Product.weight,  # the full view's
 )
 
 
@@ -68,18 +67,36 @@ VARIATION_COLUMNS = (
     Variation.height,
     Variation.length,
     Variation.number_items,
-    Variation.weight,  # the full view's
 )
 
 
 # The fetches by id list, compiled once per number of ids.
-PRODUCTS_BY_IDS = CompiledQuery(
-    lambda p: (
-        Product.select(*PRODUCT_COLUMNS)
-        .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
-        .where(Product.id.in_(p.ids))
+def _products_by_ids(columns):
+    return CompiledQuery(
+        lambda p: (
+            Product.select(*columns)
+            .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
+            .where(Product.id.in_(p.ids))
+        )
     )
-)
+
+
+def _variations_by_product_ids(columns):
+    return CompiledQuery(
+        lambda p: (
+            Variation.select(*columns)
+            .where(Variation.product.in_(p.ids))
+            .order_by(Variation.product, Variation.sort_order, Variation.id)
+        )
+    )
+
+
+# The plain view's, and the full view's (which reads the weights too: a plain page would
+# convert them for nothing).
+PRODUCTS_BY_IDS = _products_by_ids(PRODUCT_COLUMNS)
+FULL_PRODUCTS_BY_IDS = _products_by_ids((*PRODUCT_COLUMNS, Product.weight))
+VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids(VARIATION_COLUMNS)
+FULL_VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids((*VARIATION_COLUMNS, Variation.weight))
 IMAGES_BY_PRODUCT_IDS = CompiledQuery(
     lambda p: (
         ProductImage.select(ProductImage.product, ProductImage.url)
@@ -136,13 +153,6 @@ OPTIONS_BY_PRODUCT_IDS = CompiledQuery(
             ProductOptionChoice.sort_order,
             ProductOptionChoice.id,
         )
-    )
-)
-VARIATIONS_BY_PRODUCT_IDS = CompiledQuery(
-    lambda p: (
-        Variation.select(*VARIATION_COLUMNS)
-        .where(Variation.product.in_(p.ids))
-        .order_by(Variation.product, Variation.sort_order, Variation.id)
     )
 )
 
@@ -222,7 +232,8 @@ class ProductRenderer(StoreRenderer):
 
     def variations(self, ids):
         """{product id: [variation, ...]}, each with its chosen options: two queries."""
-        rows = VARIATIONS_BY_PRODUCT_IDS.dicts(ids=ids)
+        query = FULL_VARIATIONS_BY_PRODUCT_IDS if self.full else VARIATIONS_BY_PRODUCT_IDS
+        rows = query.dicts(ids=ids)
         variations = {product_id: [] for product_id in ids}
         if not rows:
             return variations
@@ -306,7 +317,8 @@ def _render(ids, settings, full):
     left out): at most seven queries, however many children the products have."""
     if not ids:
         return []
-    rows = {row["id"]: row for row in PRODUCTS_BY_IDS.dicts(ids=ids)}
+    query = FULL_PRODUCTS_BY_IDS if full else PRODUCTS_BY_IDS
+    rows = {row["id"]: row for row in query.dicts(ids=ids)}
     found = [product_id for product_id in ids if product_id in rows]
     if not found:
         return []
