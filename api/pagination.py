@@ -8,18 +8,23 @@ from api.errors import bad_request
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE = 10**9
+# Longer digit strings all count as HUGE, more than any page or page size: int() is never
+# handed one (it refuses strings of more than 4,300 digits).
+MAX_DIGITS = 18
+HUGE = 10**MAX_DIGITS
 
 
 def _positive_arg(name, default):
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 12:
+    digits = raw.lstrip("0")
+    if not raw.isascii() or not raw.isdigit() or not digits:
         bad_request(
             f"Invalid query parameter '{name}': must be a positive integer",
             {name: ["Must be a positive integer."]},
         )
-    return int(raw)
+    return int(digits) if len(digits) <= MAX_DIGITS else HUGE
 
 
 def page_args(max_page_size):
