@@ -50,6 +50,7 @@ class Config:
         self.CS_STORE_VAT_NUMBER = env_bool("STORE_VAT_NUMBER", False)
         self.CS_MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 100)
         self.CS_TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+        self.CS_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL") or None
         self.CS_MAX_BODY_SIZE = env_int("MAX_BODY_SIZE", 1024 * 1024)
         self.CS_API_PREFIX = env("API_PREFIX", "/cs/api/v1")
         self.CS_TOKEN_PATH = env("TOKEN_PATH", "/oauth/2.0/token")

@@ -59,7 +59,7 @@ class Orders(MethodView):
         past_the_end = (page - 1) * per_page >= total
         ids = [] if past_the_end else page_ids(conditions, visibility, page, per_page)
         orders = render_orders(ids, settings)
-        meta = pagination_meta(total, len(orders), page, per_page, settings.trust_proxy_headers)
+        meta = pagination_meta(total, len(orders), page, per_page)
         return data_response(orders, meta)
 
 

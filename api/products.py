@@ -54,7 +54,7 @@ class Products(MethodView):
         past_the_end = (page - 1) * per_page >= total
         ids = [] if past_the_end else page_ids(conditions, page, per_page)
         products = render_products(ids, settings)
-        meta = pagination_meta(total, len(products), page, per_page, settings.trust_proxy_headers)
+        meta = pagination_meta(total, len(products), page, per_page)
         return data_response(products, meta)
 
 

@@ -4,9 +4,12 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, get_currency_symbol, is_currency
+
+from api.links import split_host
 
 MIN_SECRET_BYTES = 32
 
@@ -27,6 +30,7 @@ class Settings:
     vat_number: bool
     max_page_size: int
     trust_proxy_headers: bool
+    public_base_url: str | None
     token_secret: bytes
     token_lifetime: int
     token_issuer: str
@@ -93,6 +97,34 @@ def _prefix(value, setting):
     return value
 
 
+def _public_base_url(value):
+    """PUBLIC_BASE_URL without its trailing slash, or None when it is not set."""
+    if not value:
+        return None
+    problem = _base_url_problem(value)
+    if problem:
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL {value!r} {problem} (e.g. https://shop.example.com or "
+            "https://example.com/store)"
+        )
+    return value.rstrip("/")
+
+
+def _base_url_problem(value):
+    if not isinstance(value, str):
+        return "is not a string"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "is not an http(s) URL with a host"
+    if split_host(parts.netloc) is None:
+        return "must name a host (and port) and nothing else"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "may not have a query string or a fragment"
+    if parts.path != quote(parts.path, safe="/%:@!$&'()*+,;=~"):
+        return "must have a percent-encoded path"
+    return None
+
+
 def load_settings(config, instance_path):
     tz_name = config.get("CS_STORE_TIMEZONE") or "UTC"
     code = _currency(config.get("CS_STORE_CURRENCY") or "USD")
@@ -108,6 +140,7 @@ def load_settings(config, instance_path):
         vat_number=bool(config.get("CS_STORE_VAT_NUMBER")),
         max_page_size=_positive(config, "CS_MAX_PAGE_SIZE", "MAX_PAGE_SIZE"),
         trust_proxy_headers=bool(config.get("CS_TRUST_PROXY_HEADERS")),
+        public_base_url=_public_base_url(config.get("CS_PUBLIC_BASE_URL")),
         token_secret=_token_secret(config, instance_path),
         token_lifetime=_positive(config, "CS_TOKEN_LIFETIME", "TOKEN_LIFETIME"),
         token_issuer=config["CS_TOKEN_ISSUER"],
