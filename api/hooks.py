@@ -3,11 +3,12 @@
 import random
 import re
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 
 from api.errors import register_error_handlers
+from api.routing import allowed_methods
 from models.base import db
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -29,6 +30,18 @@ def start_request():
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
     request.max_content_length = current_app.config["CS_MAX_BODY_SIZE"]
+    if request.method == "OPTIONS" and getattr(request.url_rule, "provide_automatic_options", 0):
+        return options_response()
+    return None
+
+
+def options_response():
+    """204 with the methods this path's routes serve. Flask's own answer would be an empty
+    HTML 200 listing every method, as our fallback route takes them all; and it would
+    need the database first."""
+    response = Response(status=204, headers={"Allow": ", ".join(allowed_methods())})
+    del response.headers["Content-Type"]
+    return response
 
 
 def bind_database():
