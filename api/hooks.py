@@ -66,8 +66,15 @@ def connect_database():
     state().check_schema()
 
 
+# On every response of ours unless its view chose otherwise: API answers carry personal data
+# and tokens, which no cache may keep; and no browser may read a body as another type.
+DEFAULT_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
 def finish_request(response):
     response.headers[REQUEST_ID_HEADER] = g.get("cs_request_id") or new_request_id()
+    for name, value in DEFAULT_HEADERS.items():
+        response.headers.setdefault(name, value)
     client_id = g.get("cs_client_id")
     if client_id:
         # Read by the access log, which records which integration made each call.
