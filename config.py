@@ -1,6 +1,20 @@
-"""Service settings, each read from the environment once."""
+"""Service settings: read from the environment once (Config), then validated once at
+start-up into the Settings every part of the service reads (load_settings)."""
 
+import ipaddress
 import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import get_currency_precision, get_currency_symbol, is_currency
+
+# Where a Flask app keeps the API's state: app.extensions[EXTENSION].
+EXTENSION = "community_store_api"
+MIN_SECRET_BYTES = 32
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -57,3 +71,185 @@ class Config:
 
     def as_dict(self):
         return {key: value for key, value in vars(self).items() if key.startswith("CS_")}
+
+
+# --- validated settings ---
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that would make the service misbehave; the service does not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_prefix: str
+    token_path: str
+    timezone_name: str
+    timezone: ZoneInfo
+    currency_code: str
+    currency_symbol: str
+    currency_digits: int
+    vat_number: bool
+    max_page_size: int
+    trust_proxy_headers: bool
+    public_base_url: str | None
+    token_secret: bytes
+    token_lifetime: int
+    token_issuer: str
+    token_audience: str
+
+
+def _timezone(name):
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"STORE_TIMEZONE {name!r} is not an IANA time zone name (e.g. Europe/Rome)"
+        ) from None
+
+
+def _currency(code):
+    if not isinstance(code, str) or not is_currency(code):
+        raise ConfigurationError(f"STORE_CURRENCY {code!r} is not an ISO 4217 currency code")
+    return code
+
+
+def _demo_secret(instance_path):
+    """Generate the demo signing key once and keep it in the instance folder, so every
+    worker process and every restart signs with the same key."""
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "demo-token-secret")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    except FileExistsError:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        value = secrets.token_urlsafe(48)
+        fh.write(value)
+    return value
+
+
+def _token_secret(config, instance_path):
+    secret = config.get("CS_TOKEN_SECRET")
+    if not secret:
+        if not config.get("CS_DEMO_MODE"):
+            raise ConfigurationError(
+                "TOKEN_SECRET is not set: set it to a random string of at least 32 bytes "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                "or set DEMO_MODE=1 to let the service generate one for a demo"
+            )
+        secret = _demo_secret(instance_path)
+    raw = secret.encode() if isinstance(secret, str) else secret
+    if len(raw) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"TOKEN_SECRET must be at least {MIN_SECRET_BYTES} bytes long")
+    return raw
+
+
+def _positive(config, key, setting):
+    value = config.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigurationError(f"{setting} must be a positive integer, got {value!r}")
+    return value
+
+
+def _prefix(value, setting):
+    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
+        raise ConfigurationError(f"{setting} must start with / and not end with /: {value!r}")
+    return value
+
+
+# --- hosts and ports: PUBLIC_BASE_URL here, forwarded headers in api.links ---
+
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# A host name (an IPv4 literal is one too), with the optional dot of a fully qualified name.
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+_PORT = re.compile(r"[0-9]{1,5}")
+
+
+def valid_scheme(value):
+    """`http` or `https` (any case, given in lower case), else None."""
+    value = value.lower()
+    return value if value in DEFAULT_PORTS else None
+
+
+def valid_port(value):
+    """A port number 1-65535 as a string without leading zeros, else None."""
+    if not _PORT.fullmatch(value) or not 1 <= int(value) <= 65535:
+        return None
+    return str(int(value))
+
+
+def valid_hostname(value):
+    """A host name, an IPv4 literal or a bracketed IPv6 literal, as given; else None."""
+    if value.startswith("[") and value.endswith("]") and "%" not in value:
+        try:
+            ipaddress.IPv6Address(value[1:-1])
+        except ValueError:
+            return None
+        return value
+    return value if len(value) <= 254 and _HOSTNAME.fullmatch(value) else None
+
+
+def split_host(value):
+    """(hostname, port or None) from a `host[:port]` value, or None if either is invalid."""
+    hostname, colon, port = value.rpartition(":")
+    if not colon or hostname.startswith("[") and not hostname.endswith("]"):
+        # No port, or the colon was inside an IPv6 literal.
+        hostname, port = value, None
+    elif (port := valid_port(port)) is None:
+        return None
+    hostname = valid_hostname(hostname)
+    return (hostname, port) if hostname else None
+
+
+def _public_base_url(value):
+    """PUBLIC_BASE_URL without its trailing slash, or None when it is not set."""
+    if not value:
+        return None
+    problem = _base_url_problem(value)
+    if problem:
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL {value!r} {problem} (e.g. https://shop.example.com or "
+            "https://example.com/store)"
+        )
+    return value.rstrip("/")
+
+
+def _base_url_problem(value):
+    if not isinstance(value, str):
+        return "is not a string"
+    parts = urlsplit(value)
+    if parts.scheme not in DEFAULT_PORTS or not parts.netloc:
+        return "is not an http(s) URL with a host"
+    if split_host(parts.netloc) is None:
+        return "must name a host (and port) and nothing else"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "may not have a query string or a fragment"
+    if parts.path != quote(parts.path, safe="/%:@!$&'()*+,;=~"):
+        return "must have a percent-encoded path"
+    return None
+
+
+def load_settings(config, instance_path):
+    tz_name = config.get("CS_STORE_TIMEZONE") or "UTC"
+    code = _currency(config.get("CS_STORE_CURRENCY") or "USD")
+    return Settings(
+        api_prefix=_prefix(config["CS_API_PREFIX"], "API_PREFIX"),
+        token_path=_prefix(config["CS_TOKEN_PATH"], "TOKEN_PATH"),
+        timezone_name=tz_name,
+        timezone=_timezone(tz_name),
+        currency_code=code,
+        currency_symbol=config.get("CS_STORE_CURRENCY_SYMBOL")
+        or get_currency_symbol(code, locale="en_US"),
+        currency_digits=get_currency_precision(code),
+        vat_number=bool(config.get("CS_STORE_VAT_NUMBER")),
+        max_page_size=_positive(config, "CS_MAX_PAGE_SIZE", "MAX_PAGE_SIZE"),
+        trust_proxy_headers=bool(config.get("CS_TRUST_PROXY_HEADERS")),
+        public_base_url=_public_base_url(config.get("CS_PUBLIC_BASE_URL")),
+        token_secret=_token_secret(config, instance_path),
+        token_lifetime=_positive(config, "CS_TOKEN_LIFETIME", "TOKEN_LIFETIME"),
+        token_issuer=config["CS_TOKEN_ISSUER"],
+        token_audience=config["CS_TOKEN_AUDIENCE"],
+    )

@@ -1,7 +1,7 @@
 """JSON answers for any path or method under our paths that no route of ours serves."""
 
 from flask import g
-from werkzeug.routing import PathConverter, Rule
+from werkzeug.routing import Rule
 
 from api.blueprints import Blueprint
 from api.errors import ApiError
@@ -9,13 +9,6 @@ from api.hooks import install
 from api.routing import FALLBACK_BLUEPRINT, allowed_methods
 
 blp = install(Blueprint(FALLBACK_BLUEPRINT, __name__), database=False)
-
-
-class RestConverter(PathConverter):
-    """The rest of the path, whatever it holds: leading or doubled slashes, a newline."""
-
-    regex = "(?s:.+)"
-    part_isolating = False
 
 
 def unrouted(rest=""):
@@ -44,7 +37,6 @@ def _catch_all(app, path, endpoint, view):
 def register(app, api_prefix, token_path, health_checks=True):
     """Route every unserved path under the prefix and the token path, and every method no
     route of ours serves there (and at the health checks)."""
-    app.url_map.converters.setdefault("cs_rest", RestConverter)
     _catch_all(app, api_prefix, f"{FALLBACK_BLUEPRINT}.unrouted", unrouted)
     _catch_all(app, token_path, f"{FALLBACK_BLUEPRINT}.unrouted_token", unrouted_token)
     if health_checks:

@@ -1,54 +1,11 @@
 """Absolute URLs as clients see them (pagination links, and later Location headers)."""
 
-import ipaddress
-import re
 from urllib.parse import quote
 
 from flask import request
 
 from api.hooks import state
-
-DEFAULT_PORTS = {"http": "80", "https": "443"}
-LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-# A host name (an IPv4 literal is one too), with the optional dot of a fully qualified name.
-HOSTNAME = re.compile(rf"{LABEL}(?:\.{LABEL})*\.?")
-PORT = re.compile(r"[0-9]{1,5}")
-
-
-def valid_scheme(value):
-    """`http` or `https` (any case, given in lower case), else None."""
-    value = value.lower()
-    return value if value in DEFAULT_PORTS else None
-
-
-def valid_port(value):
-    """A port number 1-65535 as a string without leading zeros, else None."""
-    if not PORT.fullmatch(value) or not 1 <= int(value) <= 65535:
-        return None
-    return str(int(value))
-
-
-def valid_hostname(value):
-    """A host name, an IPv4 literal or a bracketed IPv6 literal, as given; else None."""
-    if value.startswith("[") and value.endswith("]") and "%" not in value:
-        try:
-            ipaddress.IPv6Address(value[1:-1])
-        except ValueError:
-            return None
-        return value
-    return value if len(value) <= 254 and HOSTNAME.fullmatch(value) else None
-
-
-def split_host(value):
-    """(hostname, port or None) from a `host[:port]` value, or None if either is invalid."""
-    hostname, colon, port = value.rpartition(":")
-    if not colon or hostname.startswith("[") and not hostname.endswith("]"):
-        # No port, or the colon was inside an IPv6 literal.
-        hostname, port = value, None
-    elif (port := valid_port(port)) is None:
-        return None
-    hostname = valid_hostname(hostname)
-    return (hostname, port) if hostname else None
+from config import DEFAULT_PORTS, split_host, valid_port, valid_scheme
 
 
 def _forwarded(name):

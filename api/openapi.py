@@ -2,15 +2,9 @@
 
 from api.schemas.auth import TokenErrorSchema
 from api.schemas.common import ApiErrorSchema
+from models.clients import SCOPES
 
 SECURITY_SCHEME = "oauth2"
-SCOPES = {
-    "cs:orders:read": "Read orders and fulfilment statuses",
-    "cs:orders:write": "Update order fulfilment and tracking",
-    "cs:products:read": "Read products, variations and stock",
-    "cs:products:write": "Update stock",
-    "cs:config:read": "Read the store configuration",
-}
 DESCRIPTION = """\
 A RESTful JSON API over an online store's orders, fulfilment, products and stock,
 wire-compatible with the Community Store API.

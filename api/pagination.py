@@ -1,41 +1,10 @@
-"""Page arguments and `meta.pagination` with absolute links (API.md §3)."""
+"""Paginated responses: the page asked for, and `meta.pagination` with absolute links
+(API.md §3). The arguments themselves are `PageQuerySchema` fields."""
 
 from flask import request
 
-from api.errors import bad_request
+from api.jsonio import data_response
 from api.links import external_url
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE = 10**9
-# Longer digit strings all count as HUGE, more than any page or page size: int() is never
-# handed one (it refuses strings of more than 4,300 digits).
-MAX_DIGITS = 18
-HUGE = 10**MAX_DIGITS
-
-
-def _positive_arg(name, default):
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    digits = raw.lstrip("0")
-    if not raw.isascii() or not raw.isdigit() or not digits:
-        bad_request(
-            f"Invalid query parameter '{name}': must be a positive integer",
-            {name: ["Must be a positive integer."]},
-        )
-    return int(digits) if len(digits) <= MAX_DIGITS else HUGE
-
-
-def page_args(max_page_size):
-    """(page, per_page) from `page` and `paging`; a too-large page size is clamped."""
-    page = _positive_arg("page", 1)
-    per_page = min(_positive_arg("paging", DEFAULT_PAGE_SIZE), max_page_size)
-    if page > MAX_PAGE:
-        bad_request(
-            f"Invalid query parameter 'page': must be at most {MAX_PAGE}",
-            {"page": [f"Must be at most {MAX_PAGE}."]},
-        )
-    return page, per_page
 
 
 def _link(base, other_params, page):
@@ -64,3 +33,14 @@ def pagination_meta(total, count, page, per_page):
             "links": links,
         }
     }
+
+
+def page_request(args, max_page_size):
+    """(page, per_page) from a list's loaded query arguments; per_page clamped."""
+    return args["page"], min(args["paging"], max_page_size)
+
+
+def paginated_response(page):
+    """The {"data", "meta"} response of a store Page."""
+    meta = pagination_meta(page.total, len(page.items), page.page, page.per_page)
+    return data_response(page.items, meta)

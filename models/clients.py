@@ -4,13 +4,15 @@ from peewee import CharField, TextField
 
 from models.base import BaseModel, UTCDateTimeField, utcnow
 
-ALL_SCOPES = (
-    "cs:orders:read",
-    "cs:orders:write",
-    "cs:products:read",
-    "cs:products:write",
-    "cs:config:read",
-)
+# Every scope, in the canonical order tokens list them, with what it grants.
+SCOPES = {
+    "cs:orders:read": "Read orders and fulfilment statuses",
+    "cs:orders:write": "Update order fulfilment and tracking",
+    "cs:products:read": "Read products, variations and stock",
+    "cs:products:write": "Update stock",
+    "cs:config:read": "Read the store configuration",
+}
+ALL_SCOPES = tuple(SCOPES)
 
 
 class ApiClient(BaseModel):

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from peewee import fn
 
-from commands.clients import create_client
 from models.catalog import (
     Brand,
     Category,
@@ -24,6 +23,7 @@ from models.catalog import (
 from models.clients import ALL_SCOPES
 from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
 from models.statuses import FulfilmentStatus
+from store.clients import create_client
 
 _sequence = itertools.count(1)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.settings import ConfigurationError
+from config import ConfigurationError
 
 
 def test_config_shape(make_app):

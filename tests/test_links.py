@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.settings import ConfigurationError
+from config import ConfigurationError
 from tests import factories
 
 ORDERS = "/cs/api/v1/orders?paging=1"

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from peewee import Table
 
-from api.auth.tokens import digest
 from models import ALL_MODELS
 from models.base import make_database
 from models.catalog import Product, Sku, Variation
@@ -27,6 +26,7 @@ from models.schema import (
     pending_migrations,
     upgrade,
 )
+from store.clients import digest
 from tests.conftest import TEST_SECRET
 from tests.databases import SERVERS
 from tests.servers import ROOT, Gunicorn, wait_for

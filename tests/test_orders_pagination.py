@@ -148,11 +148,9 @@ def test_any_page_size_of_digits_is_clamped(client, auth, many, paging):
 def test_a_page_past_the_largest_is_400(client, auth, page):
     response = client.get(f"/cs/api/v1/orders?page={page}", headers=auth("cs:orders:read"))
     assert response.status_code == 400
-    assert response.get_json() == {
-        "error": True,
-        "errors": ["Invalid query parameter 'page': must be at most 1000000000"],
-        "fields": {"page": ["Must be at most 1000000000."]},
-    }
+    body = response.get_json()
+    assert body["fields"] == {"page": ["Must be at most 1000000000."]}
+    assert "at most 1000000000" in body["errors"][0]
 
 
 def test_leading_zeros_are_read_as_decimal(client, auth, many):

@@ -6,13 +6,13 @@ import orjson
 from flask import g, request
 from flask.views import MethodView
 
-from api.auth.lookups import find_client
-from api.auth.tokens import ScopeError, grant_scopes, issue, secret_matches
+from api.auth.tokens import ScopeError, grant_scopes, issue
 from api.blueprints import ApiBlueprint
 from api.errors import OAuthError
 from api.hooks import state
 from api.jsonio import json_response
 from api.schemas.auth import TokenErrorSchema, TokenRequestSchema, TokenSchema
+from store.clients import find_client, secret_matches
 
 blp = ApiBlueprint(
     "oauth",

@@ -1,8 +1,5 @@
-"""Client secrets and RFC 9068 access tokens: pure functions, no Flask, no database."""
+"""RFC 9068 access tokens and the scopes they grant: pure functions, no Flask, no database."""
 
-import hashlib
-import hmac
-import secrets
 import time
 import uuid
 
@@ -13,23 +10,6 @@ from models.clients import ALL_SCOPES
 ALGORITHM = "HS256"
 TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "client_id", "iat", "nbf", "exp", "jti", "scope"]
-
-
-def new_client_id():
-    return uuid.uuid4().hex
-
-
-def new_secret():
-    """A 384-bit random secret, URL-safe so it survives form and Basic encoding."""
-    return secrets.token_urlsafe(48)
-
-
-def digest(secret):
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def secret_matches(secret, stored_digest):
-    return hmac.compare_digest(digest(secret), stored_digest)
 
 
 class ScopeError(ValueError):
