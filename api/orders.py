@@ -40,7 +40,7 @@ class Orders(MethodView):
         settings = state().settings
         page, per_page = page_request(args, settings.max_page_size)
         found = orders.list_orders(args["filters"], page, per_page, settings, args["full"])
-        return paginated_response(found, settings.trust_proxy_headers)
+        return paginated_response(found)
 
 
 @blp.route("/orders/<cs_record_id:order_id>")

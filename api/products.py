@@ -39,7 +39,7 @@ class Products(MethodView):
         page, per_page = page_request(args, settings.max_page_size)
         conditions = args.get("filter", ())
         found = products.list_products(conditions, page, per_page, settings, args["full"])
-        return paginated_response(found, settings.trust_proxy_headers)
+        return paginated_response(found)
 
 
 @blp.route("/products/<cs_record_id:product_id>")
