@@ -9,7 +9,19 @@ from api.bodies import envelope_data, json_body
 from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
-from api.pagination import external_base, page_request, paginated_response
+from api.links import external_url
+from api.pagination import page_request, paginated_response
+from api.records import (
+    ETAG_HEADER,
+    IF_MATCH_PARAMETER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_MODIFIED,
+    if_match,
+    if_none_match,
+    requested_view,
+    tagged_response,
+)
+from api.schemas.common import ORDER_FULL_VIEW, ApiErrorSchema, view_parameter
 from api.schemas.orders import (
     ConflictSchema,
     NewOrderEnvelope,
@@ -114,9 +126,17 @@ PAYMENT_REFUSED = (
 )
 
 
+VIEW = view_parameter(ORDER_FULL_VIEW)
+PRECONDITION_FAILED = "If-Match no longer names the order's state: nothing was written."
+
+
 def _created(order):
+    """201 with the order and its absolute URL."""
     response = data_response(order)
     response.status_code = 201
+    response.headers["Location"] = external_url(
+        f"{state().settings.api_prefix}/orders/{order['id']}"
+    )
     return response
 
 
@@ -129,55 +149,62 @@ class Orders(MethodView):
         """List orders, newest first, filtered and paginated."""
         settings = state().settings
         page, per_page = page_request(args, settings.max_page_size)
-        found = orders.list_orders(args["filters"], page, per_page, settings)
-        return paginated_response(found, settings.trust_proxy_headers)
+        found = orders.list_orders(args["filters"], page, per_page, settings, args["full"])
+        return paginated_response(found)
 
     @require_scope("cs:orders:manage")
     @idempotent
+    @blp.document_parameter(VIEW)
     @blp.document_body(NewOrderEnvelope, example=NEW_ORDER_EXAMPLE)
     @blp.document_response(OrderEnvelope, 201, headers=LOCATION)
     @blp.alt_response(409, schema=ConflictSchema, description=SHORTAGE)
     def post(self):
         """Place an order: items by SKU, stock taken, total computed (manage.md §4)."""
-        settings = state().settings
+        full = requested_view()
         actor = client_actor(g.cs_client_id)
-        order = orders.create_order(envelope_data(), actor, settings)
-        response = _created(order)
-        base = external_base(settings.trust_proxy_headers)
-        response.headers["Location"] = f"{base}/{order['id']}"
-        return response
+        return _created(orders.create_order(envelope_data(), actor, state().settings, full))
 
 
 @blp.route("/orders/<cs_record_id:order_id>")
 class OrderById(MethodView):
     @require_scope("cs:orders:read")
-    @blp.document_response(OrderEnvelope)
+    @blp.document_parameter(view_parameter(ORDER_FULL_VIEW))
+    @blp.document_parameter(IF_NONE_MATCH_PARAMETER)
+    @blp.document_response(OrderEnvelope, headers=ETAG_HEADER)
+    @blp.alt_response(304, description=NOT_MODIFIED, headers=ETAG_HEADER)
     def get(self, order_id):
         """Show one order."""
-        return data_response(orders.get_order(order_id, state().settings))
+        found = orders.get_tagged_order(
+            order_id, state().settings, requested_view(), if_none_match()
+        )
+        return tagged_response(*found)
 
     @require_scope("cs:orders:manage")
     @idempotent
+    @blp.document_parameter(VIEW)
+    @blp.document_parameter(IF_MATCH_PARAMETER)
     @blp.document_body(RecordedOrderEnvelope, example=RECORDED_ORDER_EXAMPLE)
     @blp.document_response(OrderEnvelope, description="Replaced.")
     @blp.document_response(OrderEnvelope, 201, description="Created.", headers=LOCATION)
     @blp.alt_response(409, schema=ConflictSchema, description=ITEM_ID_TAKEN)
+    @blp.alt_response(412, schema=ApiErrorSchema, description=PRECONDITION_FAILED)
     def put(self, order_id):
         """Create or replace the order with this id, as recorded; stock untouched."""
-        settings = state().settings
+        full, condition = requested_view(), if_match()
         actor = client_actor(g.cs_client_id)
-        order, created = orders.put_order(order_id, envelope_data(), actor, settings)
-        if not created:
-            return data_response(order)
-        response = _created(order)
-        response.headers["Location"] = external_base(settings.trust_proxy_headers)
-        return response
+        order, created = orders.put_order(
+            order_id, envelope_data(), actor, state().settings, condition, full
+        )
+        return _created(order) if created else data_response(order)
 
     @require_scope("cs:orders:write", "cs:orders:manage")
     @idempotent
+    @blp.document_parameter(VIEW)
+    @blp.document_parameter(IF_MATCH_PARAMETER)
     @blp.document_body(OrderPatchEnvelope, examples=PATCH_EXAMPLES)
     @blp.document_response(OrderEnvelope)
     @blp.alt_response(409, schema=ConflictSchema, description=PAYMENT_REFUSED)
+    @blp.alt_response(412, schema=ApiErrorSchema, description=PRECONDITION_FAILED)
     def patch(self, order_id):
         """Set an order's fulfilment status and tracking details, or its payment state."""
         settings = state().settings
@@ -188,12 +215,16 @@ class OrderById(MethodView):
             keys = [key for key in PATCH_KEY_SCOPES if isinstance(data, dict) and key in data]
             if "payment" in keys:
                 require_scopes(*(PATCH_KEY_SCOPES[key] for key in keys))
-                return data_response(
-                    orders.update_order(order_id, envelope_data(), actor, settings)
+                full, condition = requested_view(), if_match()
+                order = orders.update_order(
+                    order_id, envelope_data(), actor, settings, condition, full
                 )
+                return data_response(order)
             if isinstance(data, dict) and data.get("fulfilment") is not None:
                 require_scopes(PATCH_KEY_SCOPES["fulfilment"])
         # A v1 body: unknown keys (and, for a v1 token, `payment`) are ignored.
         body = blp.ARGUMENTS_PARSER.parse(OrderPatchSchema(), location="json")
+        full, condition = requested_view(), if_match()
         fulfilment = body["data"].get("fulfilment") or {}
-        return data_response(orders.update_fulfilment(order_id, fulfilment, actor, settings))
+        order = orders.update_fulfilment(order_id, fulfilment, actor, settings, condition, full)
+        return data_response(order)

@@ -10,10 +10,11 @@ from models.orders import Order, OrderItem
 from models.statuses import FulfilmentStatus
 from store.actors import client_of
 from store.errors import Conflict, Invalid
+from store.etags import require_match
 from store.fields import MAX_AMOUNT, MAX_EXPLICIT_ID, invalid, load
 from store.orders.bodies import NewOrderBody, RecordedOrderBody
 from store.orders.checkout import find_records, order_lines, order_total, take_stock
-from store.orders.documents import render_order
+from store.orders.documents import order_state_etag, render_order
 from store.orders.records import (
     delete_children,
     insert_attributes,
@@ -72,8 +73,9 @@ def _total(lines, data, settings, problems):
     return total
 
 
-def create_order(data, actor, settings):
-    """Place an order (the `data` of POST /orders) and return it as GET shows it.
+def create_order(data, actor, settings, full=False):
+    """Place an order (the `data` of POST /orders) and return it as GET shows it (with
+    `full`, its full view).
 
     Items name SKUs of this store; names, prices and options default to the catalogue's,
     stock is taken unless ALLOW_BACKORDERS lets it go negative, the total is computed. The
@@ -95,7 +97,7 @@ def create_order(data, actor, settings):
         insert_items(order_id, lines)
         insert_attributes(order_id, body.get("attributes", ()))
         insert_history(order_id, [(*status, now, actor)], _known_clients([actor]))
-        return render_order(order_id, settings)
+        return render_order(order_id, settings, full)
 
 
 def _known_clients(actors):
@@ -142,9 +144,11 @@ def _recorded_lines(items):
     return lines
 
 
-def put_order(order_id, data, actor, settings, if_match=None):
+def put_order(order_id, data, actor, settings, if_match=None, full=False):
     """Create the order with this id, or replace it whole, as recorded (the `data` of
-    PUT /orders/{id}, the full view's keys): (the order as GET shows it, created?).
+    PUT /orders/{id}, the full view's keys): (the order as GET shows it, or with `full`
+    its full view; whether it was created). `if_match` (as store.etags.require_match
+    takes it) makes the write conditional: PreconditionFailed when it fails.
 
     Every value is stored as given (absent ones take their defaults: now, the starting
     status, the items' total); stock is never touched. Explicit item ids are kept when
@@ -167,9 +171,11 @@ def put_order(order_id, data, actor, settings, if_match=None):
         total = body["total"] if "total" in body else _total(items, body, settings, problems)
         if problems:
             raise invalid(problems)
-        _taken_item_ids(order_id, items)
         existing = for_update_if_supported(Order.select(Order.id).where(Order.id == order_id))
         created = not list(existing.tuples())
+        if if_match is not None:
+            require_match(if_match, None if created else order_state_etag(order_id, settings))
+        _taken_item_ids(order_id, items)
         columns = order_columns(body, status[0], total, now)
         try:
             if created:
@@ -184,4 +190,4 @@ def put_order(order_id, data, actor, settings, if_match=None):
         insert_history(order_id, history, _known_clients(actor for *_, actor in history))
         if created:
             sync_id_sequence(Order)
-        return render_order(order_id, settings), created
+        return render_order(order_id, settings, full), created
