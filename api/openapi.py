@@ -3,6 +3,7 @@
 from api.schemas.auth import TokenErrorSchema
 from api.schemas.common import ApiErrorSchema
 from models.clients import SCOPES
+from store.fields import MOMENT_COMPONENT, moment_json_schema
 
 SECURITY_SCHEME = "oauth2"
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -107,6 +108,7 @@ def register_components(spec, token_url):
     )
     for name, header in HEADERS.items():
         spec.components.header(name, header)
+    spec.components.schema(MOMENT_COMPONENT, moment_json_schema())
     for name, (description, schema, headers) in RESPONSES.items():
         spec.components.response(
             name,

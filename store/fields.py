@@ -8,9 +8,10 @@ them from the settings of the load in progress."""
 import datetime
 import math
 import re
+from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
@@ -24,11 +25,28 @@ MAX_AMOUNT = Decimal(MAX_UNITS) / SCALE
 # Explicit ids (manage.md §0).
 MAX_EXPLICIT_ID = 10**15 - 1
 MAX_TEXT = 65_535
+# The forms of date-times a body may hold, as the parser reads them; fromisoformat and
+# the zone's range then decide.
 DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
-ISO_DATE_TIME = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"
+ISO_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?"
 )
+# ...and as the document promises them: only days that exist, in years that stay within
+# 1000-9999 in every zone (1001-9998; the edge years are accepted too, not promised).
+_YEAR = r"(100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_MONTH_DAY = (
+    r"((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+)
+_LEAP_YEAR = r"([1-9][0-9](0[48]|[2468][048]|[13579][26])|([13579][26]|[2468][048])00)"
+_DAY = rf"({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+DOCUMENTED_DATE_TIME = rf"^{_DAY} {_TIME}:[0-5][0-9](\.[0-9]{{1,6}})?$"
+DOCUMENTED_ISO_DATE_TIME = (
+    rf"^{_DAY}([T ]{_TIME}(:[0-5][0-9](\.[0-9]{{1,6}})?)?"
+    r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?$"
+)
+NO_NUL_PATTERN = r"^[^\x00]*$"
 _SETTINGS = ContextVar("body_settings")
 
 
@@ -78,6 +96,17 @@ def current_settings():
     return _SETTINGS.get()
 
 
+@contextmanager
+def documenting(settings):
+    """Describe bodies (the OpenAPI document) for a store with `settings`: money's decimal
+    digits follow its currency."""
+    token = _SETTINGS.set(settings)
+    try:
+        yield
+    finally:
+        _SETTINGS.reset(token)
+
+
 class StrictBody(Schema):
     """A strict body object: an unknown key is an error naming it. Keys in IGNORED are
     checked like the others, then dropped (read-only keys a client may send back)."""
@@ -123,8 +152,9 @@ class Text(fields.String):
 
     default_error_messages = {"invalid": "Must be a string."}
 
-    def __init__(self, max_length=MAX_TEXT, min_length=None, **kwargs):
+    def __init__(self, max_length=MAX_TEXT, min_length=None, pattern=NO_NUL_PATTERN, **kwargs):
         checks = [validate.Length(min=min_length, max=max_length), _no_nul]
+        kwargs["metadata"] = {"pattern": pattern, **kwargs.get("metadata", {})}
         super().__init__(validate=[*checks, *kwargs.pop("validate", [])], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -192,7 +222,9 @@ class Amount(fields.Field):
 
     def _jsonschema_type_mapping(self):
         low = -MAX_AMOUNT if self.minimum is None else self.minimum
-        schema = {"type": "number", "maximum": float(MAX_AMOUNT)}
+        # Each bound and step prints exactly as written (the document is JSON).
+        step = float(Decimal(1).scaleb(-self.places()))
+        schema = {"type": "number", "maximum": float(MAX_AMOUNT), "multipleOf": step}
         schema["exclusiveMinimum" if self.positive else "minimum"] = float(low)
         return schema
 
@@ -238,7 +270,7 @@ def _api_form(value, store_zone):
 
 
 def _iso(value, store_zone):
-    if len(value) > 64 or not re.fullmatch(ISO_DATE_TIME, value):
+    if len(value) > 64 or not ISO_DATE_TIME.fullmatch(value):
         raise ValidationError("Must be an ISO 8601 date-time or a {date, timezone} object.")
     try:
         return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -277,26 +309,37 @@ class Moment(fields.Field):
         return utc
 
     def _jsonschema_type_mapping(self):
-        forms = [
+        ref = {"$ref": f"#/components/schemas/{MOMENT_COMPONENT}"}
+        return {"anyOf": [ref, {"type": "null"}]} if self.allow_none else ref
+
+
+# The OpenAPI component that describes every date-time a body may hold.
+MOMENT_COMPONENT = "DateTimeInput"
+
+
+def moment_json_schema():
+    """The JSON Schema of a date-time in a body: the two forms Moment reads."""
+    return {
+        "anyOf": [
             {
                 "type": "object",
                 "properties": {
-                    "date": {"type": "string", "pattern": f"^{DATE_TIME.pattern}$"},
-                    "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "date": {"type": "string", "pattern": DOCUMENTED_DATE_TIME},
+                    "timezone": {"type": "string", "enum": sorted(available_timezones())},
                 },
                 "required": ["date", "timezone"],
                 "additionalProperties": False,
-                "description": "Wall-clock time in this IANA time zone.",
+                "description": "Wall-clock time in this IANA time zone, as the API shows "
+                "date-times.",
             },
             {
                 "type": "string",
-                "pattern": ISO_DATE_TIME,
+                "pattern": DOCUMENTED_ISO_DATE_TIME,
                 "description": "ISO 8601; without an offset, in the store time zone.",
             },
-        ]
-        if self.allow_none:
-            forms.append({"type": "null"})
-        return {"anyOf": forms}
+        ],
+        "description": "A date-time within the years 1000 to 9999.",
+    }
 
 
 class AnyJson(fields.Raw):

@@ -31,6 +31,24 @@ LOCALE = 20
 SKU = 100
 
 
+# What http_url accepts, for the document: http(s), a host, no whitespace or control
+# characters ("" clears). Bracketed (IPv6) hosts are accepted too but left out here.
+_WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BLANK = f"\\x00-\\x1f{_WHITESPACE}"
+# Characters urlsplit refuses before the path: their NFKC form holds one of / ? # @ :.
+_NFKC_DELIMITERS = (
+    r"\u2047-\u2049\u2100\u2101\u2105\u2106\u2a74\ufe13\ufe16\ufe55\ufe56\ufe5f\ufe6b"
+    r"\uff03\uff0f\uff1a\uff1f\uff20"
+)
+_AUTHORITY = f"/?#\\[\\]{_BLANK}{_NFKC_DELIMITERS}"
+HTTP_URL_PATTERN = (
+    f"^(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[^{_AUTHORITY}]*@)?[^@:{_AUTHORITY}]+"
+    f"(?::[^@{_AUTHORITY}]*)?(?:[/?#][^{_BLANK}]*)?)?$"
+)
+# Handles are a-z, 0-9 and _ (`cs status add`), matched in any case.
+HANDLE_PATTERN = "^[A-Za-z0-9_]+$"
+
+
 def http_url(value):
     if not value:
         return
@@ -108,11 +126,12 @@ class FulfilmentBody(StrictBody):
         max_length=HANDLE,
         min_length=1,
         allow_none=True,
+        pattern=HANDLE_PATTERN,
         metadata={"description": "A fulfilment status handle (any case)."},
     )
     tracking_id = _text(TRACKING_ID)
     tracking_code = _text(TRACKING)
-    tracking_url = _text(TRACKING, validate=[http_url])
+    tracking_url = _text(TRACKING, validate=[http_url], pattern=HTTP_URL_PATTERN)
 
 
 class RefundBody(StrictBody):
@@ -125,7 +144,7 @@ class CancellationBody(StrictBody):
 
 
 class HistoryEntryBody(StrictBody):
-    handle = _required(HANDLE)
+    handle = _required(HANDLE, pattern=HANDLE_PATTERN)
     date = Moment(required=True)
     actor = _text(NAME, metadata={"description": "Who made the change; null: unknown."})
 
