@@ -63,6 +63,16 @@ def finish_request(response):
     return response
 
 
+def allow_served_methods(response):
+    """Flask answers OPTIONS with every method of every rule matching the path, and the
+    rules that only refuse methods (api.fallback, the health checks' JSON 405) match any:
+    list the methods of the route that serves the path instead."""
+    rule = request.url_rule
+    if request.method == "OPTIONS" and "Allow" in response.headers and rule is not None:
+        response.headers["Allow"] = ", ".join(sorted(rule.methods))
+    return response
+
+
 def close_database(exc):
     """Return the request's connection to the pool (or drop it if it may be broken), and
     leave the thread bound to no app's database."""
@@ -95,5 +105,6 @@ def install(blueprint, database=True):
         blueprint.before_request(connect_database)
         blueprint.teardown_request(close_database)
     blueprint.after_request(finish_request)
+    blueprint.after_request(allow_served_methods)
     register_error_handlers(blueprint)
     return blueprint

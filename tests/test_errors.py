@@ -33,6 +33,24 @@ def test_wrong_method_is_json_405_with_allow(client):
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
+@pytest.mark.parametrize(
+    "path, allowed",
+    [
+        ("/cs/api/v1/config", "GET, HEAD, OPTIONS"),
+        ("/cs/api/v1/orders/1", "GET, HEAD, OPTIONS, PATCH"),
+        ("/cs/api/v1/skus/ABCD", "GET, HEAD, OPTIONS, PATCH"),
+        ("/oauth/2.0/token", "OPTIONS, POST"),
+        ("/cs/api/v1/openapi.json", "GET, HEAD, OPTIONS"),
+        ("/healthz", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_options_lists_only_the_methods_served(client, path, allowed):
+    # The routes that only refuse methods (a JSON 405) match every method: not served.
+    response = client.options(path)
+    assert response.status_code == 200
+    assert response.headers["Allow"] == allowed
+
+
 def test_route_match_comes_before_the_token(client):
     assert client.get("/cs/api/v1/nothing").status_code == 404
     assert client.put("/cs/api/v1/config").status_code == 405
