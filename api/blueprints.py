@@ -94,8 +94,9 @@ class ApiBlueprint(flask_smorest.Blueprint):
         by the tests."""
         return self.alt_response(status, schema=schema, success=True, **kwargs)
 
-    def document_body(self, schema, content_type="application/json"):
-        """Document a request body that the view reads itself (no parsing here)."""
+    def document_body(self, schema, content_type="application/json", *more_types):
+        """Document a request body that the view reads itself (no parsing here), in one
+        content type or several (`more_types`)."""
 
         def decorator(view):
             apidoc = deepcopy(getattr(view, "_apidoc", {}))
@@ -104,6 +105,11 @@ class ApiBlueprint(flask_smorest.Blueprint):
                 {"in": "json", "required": True, "schema": schema, "content_type": content_type}
             )
             arguments.setdefault("responses", {})[400] = "BAD_REQUEST"
+            if more_types:
+                # flask-smorest documents one content type; the others join it from here.
+                content = {kind: {"schema": schema} for kind in more_types}
+                manual = apidoc.setdefault("manual_doc", {})
+                manual.setdefault("requestBody", {}).setdefault("content", {}).update(content)
             view._apidoc = apidoc
             return view
 

@@ -1,5 +1,9 @@
 """The OpenAPI document's shared parts: security scheme, error responses and headers."""
 
+from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
+
+from api import converters
 from api.schemas.auth import TokenErrorSchema
 from api.schemas.common import ApiErrorSchema
 from models.clients import SCOPES
@@ -125,6 +129,27 @@ def add_error_responses(operation, *, secured, oauth):
         if isinstance(response, dict):
             response.setdefault("headers", {})["X-Request-ID"] = _header_ref("RequestId")
     return operation
+
+
+class ObjectRulesPlugin(BasePlugin):
+    """Add a schema's OPENAPI_RULES to its component: JSON Schema keywords about the object
+    as a whole (two fields that exclude each other, say), which no field can state."""
+
+    def schema_helper(self, name, definition, schema=None, **kwargs):
+        rules = getattr(resolve_schema_cls(schema), "OPENAPI_RULES", None) if schema else None
+        return dict(rules) if rules else None
+
+
+def empty_means_absent(self, field, ret, **kwargs):
+    """apispec parameter attribute function: an empty query parameter (`status=`) means "not
+    given" (API.md §1), which OpenAPI says with allowEmptyValue."""
+    return {"allowEmptyValue": True} if ret.get("in") == "query" else {}
+
+
+def register_converters(api):
+    """Document the path parameters as the routes match them (api.converters)."""
+    for converter in converters.CONVERTERS.values():
+        api.register_converter(converter, lambda found: dict(found.OPENAPI_SCHEMA))
 
 
 def field_type_mapping(self, field, ret, **kwargs):

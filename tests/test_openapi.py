@@ -420,3 +420,55 @@ def test_the_document_follows_the_mount_point(make_app):
     assert mounted.get_json()["servers"] == [{"url": "/store", "description": "This service"}]
     flow = mounted.get_json()["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flow["clientCredentials"]["tokenUrl"] == "/store/shop/token"
+
+
+def _pattern(document, where):
+    """The pattern of a query parameter ("GET /path name") or a component property."""
+    if where.startswith("GET "):
+        _, path, name = where.split(" ")
+        parameters = document["paths"][path]["get"]["parameters"]
+        return next(p for p in parameters if p["name"] == name)["schema"]["pattern"]
+    component, name = where.split(".")
+    return document["components"]["schemas"][component]["properties"][name]["pattern"]
+
+
+FILTER = "GET /cs/api/v1/products filter"
+
+
+@pytest.mark.parametrize(
+    "where, value",
+    [
+        (FILTER, "date_added gt '2021-01-01T20:00'"),
+        (FILTER, "date_updated le 2024-02-28T23:59:59.5+05:30 and date_added eq 2024-01-01"),
+        (FILTER, "date_added ge 2024-01-01T00:00Z"),
+        (FILTER, "date_added gt 2021-02-30"),
+        (FILTER, "date_added gt '2021-01-01"),
+        (FILTER, "date_added after 2021-01-01"),
+        (FILTER, "price gt 2021-01-01"),
+        (FILTER, " and ".join(["date_added gt 2021-01-01"] * 11)),
+        ("FulfilmentPatch.tracking_url", "https://track.example.com/a?b=c#d"),
+        ("FulfilmentPatch.tracking_url", "http://user@host:8080"),
+        ("FulfilmentPatch.tracking_url", ""),
+        ("FulfilmentPatch.tracking_url", "ftp://example.com/a"),
+        ("FulfilmentPatch.tracking_url", "https://"),
+        ("FulfilmentPatch.tracking_url", "https://example.com/a b"),
+        ("FulfilmentPatch.tracking_code", "ABC\x00"),
+        ("TokenRequest.scope", "cs:orders:read  cs:config:read"),
+        ("TokenRequest.scope", " "),
+        ("TokenRequest.scope", "cs:orders:admin"),
+    ],
+)
+def test_documented_patterns_agree_with_the_service(client, auth, document, where, value):
+    """A value the document's pattern admits is accepted, one it does not is refused."""
+    admitted = re.fullmatch(_pattern(document, where), value) is not None
+    if where == FILTER:
+        reply = client.get("/cs/api/v1/products", query_string={"filter": value}, headers=auth())
+    elif where.startswith("FulfilmentPatch."):
+        order = factories.order()
+        body = {"data": {"fulfilment": {where.split(".")[1]: value}}}
+        reply = client.patch(f"/cs/api/v1/orders/{order.id}", json=body, headers=auth())
+    else:
+        client_id, secret = factories.api_client()
+        form = {"grant_type": "client_credentials", "client_id": client_id, "scope": value}
+        reply = client.post("/oauth/2.0/token", data={**form, "client_secret": secret})
+    assert reply.status_code == (200 if admitted else 400), reply.get_json()

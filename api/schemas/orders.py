@@ -18,6 +18,19 @@ MAX_IDS = 1000
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # `id[]` and `id[0]`, as PHP's http_build_query writes an array.
 ID_ARRAY_KEY = re.compile(r"id\[[^\]]*\]")
+# Handles are a-z, 0-9 and _ (`cs status add`), matched in any case; which exist is the
+# store's to say (GET /fulfilmentstatuses): another one is a 400 naming the valid ones.
+HANDLE_DOC = {
+    "pattern": "^[A-Za-z0-9_]+$",
+    "examples": ["shipped", "processing", "delivered"],
+}
+# What _http_url accepts: http(s), a host, no whitespace or control characters ("" clears).
+# Bracketed (IPv6) hosts are accepted too but left out here: not every bracket is one.
+HTTP_URL_PATTERN = (
+    r"^(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[^/?#\[\]\s\x00-\x1f]*@)?[^/?#@:\[\]\s\x00-\x1f]+"
+    r"(?::[^/?#@\[\]\s\x00-\x1f]*)?(?:[/?#][^\s\x00-\x1f]*)?)?$"
+)
+NO_NUL_PATTERN = r"^[^\x00]*$"
 SCALAR_PARAMS = (
     "page",
     "paging",
@@ -209,6 +222,7 @@ class StatusHandle(StrictString):
     """A fulfilment status handle in any case; the store checks that it exists."""
 
     def __init__(self, **kwargs):
+        kwargs["metadata"] = {**HANDLE_DOC, **kwargs.get("metadata", {})}
         super().__init__(validate=validate.Length(min=1, max=100), **kwargs)
 
 
@@ -233,7 +247,10 @@ class OrderListQuerySchema(PageQuerySchema):
     refunded = QueryBoolean()
     shippable = QueryBoolean(metadata={"description": "Has a shipping method."})
     id = OrderIds(
-        metadata={"description": "One or several ids: id=1&id=2, id[]=1&id[]=2, id[0]=1."}
+        metadata={
+            "description": "One or several ids: id=1&id=2, id[]=1&id[]=2, id[0]=1.",
+            "maxItems": MAX_IDS,
+        }
     )
 
     @pre_load
@@ -293,11 +310,17 @@ def _http_url(value):
         raise ValidationError("Must be an http or https URL.")
 
 
-def _tracking(max_length, *validators):
+def _tracking(max_length, *validators, pattern=NO_NUL_PATTERN, example=None):
+    metadata = {
+        "description": f'At most {max_length} characters; "" clears, null keeps.',
+        "pattern": pattern,
+    }
+    if example:
+        metadata["examples"] = [example]
     return StrictString(
         allow_none=True,
         validate=[validate.Length(max=max_length), _no_nul, *validators],
-        metadata={"description": f'At most {max_length} characters; "" clears, null keeps.'},
+        metadata=metadata,
     )
 
 
@@ -316,9 +339,14 @@ class FulfilmentPatchSchema(Schema):
         allow_none=True,
         metadata={"description": "A fulfilment status handle (case-insensitive)."},
     )
-    tracking_id = _tracking(100)
-    tracking_code = _tracking(2000)
-    tracking_url = _tracking(2000, _http_url)
+    tracking_id = _tracking(100, example="123")
+    tracking_code = _tracking(2000, example="ABC1234")
+    tracking_url = _tracking(
+        2000,
+        _http_url,
+        pattern=HTTP_URL_PATTERN,
+        example="https://tracking.example.com/ABC1234",
+    )
 
 
 class OrderPatchDataSchema(Schema):
