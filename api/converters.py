@@ -43,6 +43,8 @@ class SkuConverter(PathConverter):
     exists nowhere.
     """
 
+    # werkzeug's path regex stops at a newline (%0A): a SKU may hold one.
+    regex = r"[^/][\s\S]*?"
     OPENAPI_SCHEMA = {
         "type": "string",
         "minLength": 1,
@@ -63,7 +65,14 @@ class SkuConverter(PathConverter):
             return None
 
 
-CONVERTERS = {"cs_record_id": RecordIdConverter, "cs_sku": SkuConverter}
+class RestConverter(PathConverter):
+    """The rest of a path, whatever it holds: werkzeug's `path` stops at a newline (%0A),
+    and a path no rule matched would end with the host app's HTML 404."""
+
+    regex = r"[^/][\s\S]*?"
+
+
+CONVERTERS = {"cs_record_id": RecordIdConverter, "cs_sku": SkuConverter, "cs_rest": RestConverter}
 
 
 def register(app):

@@ -16,6 +16,15 @@ FALLBACK_ENDPOINTS = (
 blp = install(Blueprint("cs_fallback", __name__), database=False)
 
 
+class EveryMethod(frozenset):
+    """A fallback rule's methods: listed, those it was added with (`flask routes`, Allow);
+    matched, every method, TRACE, PROPFIND or any other name. Flask's rules list their
+    methods, and werkzeug answers a method no rule lists with the host app's HTML 405."""
+
+    def __contains__(self, method):
+        return True
+
+
 def _allowed_methods():
     """The methods the real routes serve at this path (the fallback itself excluded)."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
@@ -41,7 +50,7 @@ def unrouted(rest=""):
 def register(app, api_prefix, token_path):
     """Route every unserved path under the prefix (and other methods on the token path)."""
     app.add_url_rule(
-        f"{api_prefix}/<path:rest>",
+        f"{api_prefix}/<cs_rest:rest>",
         "cs_fallback.unrouted",
         unrouted,
         methods=ANY_METHOD,
@@ -68,4 +77,7 @@ def register(app, api_prefix, token_path):
         methods=[method for method in ANY_METHOD if method != "POST"],
         provide_automatic_options=False,
     )
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in FALLBACK_ENDPOINTS:
+            rule.methods = EveryMethod(rule.methods)
     app.register_blueprint(blp)

@@ -64,11 +64,12 @@ def finish_request(response):
 
 
 def allow_served_methods(response):
-    """Flask answers OPTIONS with every method of every rule matching the path, and the
-    rules that only refuse methods (api.fallback, the health checks' JSON 405) match any:
+    """Flask's OPTIONS answer lists what werkzeug finds for the path among all its rules,
+    the ones that only refuse methods (api.fallback, the health checks' JSON 405) included:
     list the methods of the route that serves the path instead."""
     rule = request.url_rule
-    if request.method == "OPTIONS" and "Allow" in response.headers and rule is not None:
+    automatic = rule is not None and getattr(rule, "provide_automatic_options", False)
+    if request.method == "OPTIONS" and automatic and response.status_code == 200:
         response.headers["Allow"] = ", ".join(sorted(rule.methods))
     return response
 

@@ -149,7 +149,8 @@ def empty_means_absent(self, field, ret, **kwargs):
 def register_converters(api):
     """Document the path parameters as the routes match them (api.converters)."""
     for converter in converters.CONVERTERS.values():
-        api.register_converter(converter, lambda found: dict(found.OPENAPI_SCHEMA))
+        if hasattr(converter, "OPENAPI_SCHEMA"):
+            api.register_converter(converter, lambda found: dict(found.OPENAPI_SCHEMA))
 
 
 def field_type_mapping(self, field, ret, **kwargs):
