@@ -203,6 +203,9 @@ class OrderIds(fields.List):
 
     def _deserialize(self, value, attr, data, **kwargs):
         raws = value if isinstance(value, list) else [value]
+        # Counted as sent (the document's maxItems), before any is parsed.
+        if len(raws) > MAX_IDS:
+            raise self.make_error("too_many")
         ids = set()
         for raw in raws:
             text = str(raw)
@@ -213,8 +216,6 @@ class OrderIds(fields.List):
                     f"Must be a positive integer up to {MAX_ORDER_ID}, got {text[:40]!r}."
                 )
             ids.add(int(text))
-        if len(ids) > MAX_IDS:
-            raise self.make_error("too_many")
         return sorted(ids)
 
 
