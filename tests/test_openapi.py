@@ -452,9 +452,15 @@ FILTER = "GET /cs/api/v1/products filter"
         ("FulfilmentPatch.tracking_url", "ftp://example.com/a"),
         ("FulfilmentPatch.tracking_url", "https://"),
         ("FulfilmentPatch.tracking_url", "https://example.com/a b"),
+        # Python's whitespace, not JSON Schema's \s; a host urlsplit refuses (NFKC "/").
+        ("FulfilmentPatch.tracking_url", "https://example.com/a\x85b"),
+        ("FulfilmentPatch.tracking_url", "https://example\uff0fcom/"),
+        ("FulfilmentPatch.tracking_url", "https://example.com/\uff0f\ufeff"),
         ("FulfilmentPatch.tracking_code", "ABC\x00"),
         ("TokenRequest.scope", "cs:orders:read  cs:config:read"),
         ("TokenRequest.scope", " "),
+        ("TokenRequest.scope", "cs:orders:read\x85cs:config:read"),
+        ("TokenRequest.scope", "cs:orders:read\ufeffcs:config:read"),
         ("TokenRequest.scope", "cs:orders:admin"),
     ],
 )

@@ -2,11 +2,13 @@
 
 from marshmallow import Schema, fields
 
+from api.schemas.common import WHITESPACE
 from models.clients import ALL_SCOPES
 
 # Known scopes separated by whitespace, or nothing at all (then: all the client's scopes).
 _SCOPE = f"({'|'.join(ALL_SCOPES)})"
-SCOPE_PATTERN = f"^\\s*({_SCOPE}(\\s+{_SCOPE})*\\s*)?$"
+_SPACE = f"[{WHITESPACE}]"
+SCOPE_PATTERN = f"^{_SPACE}*({_SCOPE}({_SPACE}+{_SCOPE})*{_SPACE}*)?$"
 
 
 class TokenRequestSchema(Schema):

@@ -6,7 +6,13 @@ from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
-from api.schemas.common import DateTimeSchema, MetaSchema, PageQuerySchema, StrictString
+from api.schemas.common import (
+    WHITESPACE,
+    DateTimeSchema,
+    MetaSchema,
+    PageQuerySchema,
+    StrictString,
+)
 from store.orders import PAYMENT_STATUSES, OrderFilters
 
 TRUE_WORDS = frozenset(("1", "true", "on", "yes"))
@@ -26,9 +32,16 @@ HANDLE_DOC = {
 }
 # What _http_url accepts: http(s), a host, no whitespace or control characters ("" clears).
 # Bracketed (IPv6) hosts are accepted too but left out here: not every bracket is one.
+_BLANK = f"\\x00-\\x1f{WHITESPACE}"
+# Characters urlsplit refuses before the path: their NFKC form holds one of / ? # @ :.
+_NFKC_DELIMITERS = (
+    r"\u2047-\u2049\u2100\u2101\u2105\u2106\u2a74\ufe13\ufe16\ufe55\ufe56\ufe5f\ufe6b"
+    r"\uff03\uff0f\uff1a\uff1f\uff20"
+)
+_AUTHORITY = f"/?#\\[\\]{_BLANK}{_NFKC_DELIMITERS}"
 HTTP_URL_PATTERN = (
-    r"^(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[^/?#\[\]\s\x00-\x1f]*@)?[^/?#@:\[\]\s\x00-\x1f]+"
-    r"(?::[^/?#@\[\]\s\x00-\x1f]*)?(?:[/?#][^\s\x00-\x1f]*)?)?$"
+    f"^(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[^{_AUTHORITY}]*@)?[^@:{_AUTHORITY}]+"
+    f"(?::[^@{_AUTHORITY}]*)?(?:[/?#][^{_BLANK}]*)?)?$"
 )
 NO_NUL_PATTERN = r"^[^\x00]*$"
 SCALAR_PARAMS = (
