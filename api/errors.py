@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.jsonio import json_response
 from models.schema import SchemaOutdated
-from store.errors import Conflict, Invalid, NotFound, StoreError
+from store.errors import Conflict, Invalid, NotFound, StoreError, Unprocessable
 
 log = logging.getLogger("community_store_api")
 
@@ -75,7 +75,7 @@ def handle_api_error(error):
 
 
 # The store's domain errors, as statuses.
-STORE_ERROR_STATUS = {NotFound: 404, Invalid: 400, Conflict: 409}
+STORE_ERROR_STATUS = {NotFound: 404, Invalid: 400, Conflict: 409, Unprocessable: 422}
 
 
 def handle_store_error(error):

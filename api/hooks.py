@@ -1,17 +1,23 @@
 """Per-request hooks shared by every blueprint of the API: request id, body limit, database."""
 
+import io
 import random
 import re
 
 from flask import current_app, g, request
+from gunicorn.http.errors import ParseException
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from api.errors import register_error_handlers
 from config import EXTENSION
 from models.base import db
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# What reading a body a client broke off or mangled raises: gunicorn's parse errors (a bad
+# chunk size, ...), other servers' OSError or ValueError.
+UNREADABLE_BODY = (OSError, ValueError, ParseException)
 # A caller's own request id is echoed only when it is a sane token.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
@@ -29,7 +35,31 @@ def new_request_id():
 def start_request():
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
-    request.max_content_length = current_app.config["CS_MAX_BODY_SIZE"]
+    limit = current_app.config["CS_MAX_BODY_SIZE"]
+    request.max_content_length = limit
+    if request.content_length is None and request.headers.get("Transfer-Encoding"):
+        buffer_streamed_body(limit)
+
+
+def buffer_streamed_body(limit, step=64 * 1024):
+    """Read a body sent without a length (chunked) whole, or refuse it past `limit`.
+
+    werkzeug stops reading such a body at max_content_length without an error, so what fits
+    would be taken for the whole body (and applied); one byte past the limit tells."""
+    stream, chunks, size = request.environ["wsgi.input"], [], 0
+    try:
+        while size <= limit:
+            chunk = stream.read(min(step, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except UNREADABLE_BODY as error:
+        raise ClientDisconnected() from error
+    if size > limit:
+        raise RequestEntityTooLarge()
+    # The server still marks the input as terminated, so werkzeug reads this to its end.
+    request.environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
 
 
 def bind_database():

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
 from api.hooks import state
+from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
 from api.schemas.orders import (
@@ -15,6 +16,7 @@ from api.schemas.orders import (
     OrderPatchSchema,
 )
 from store import orders
+from store.actors import client_actor
 
 blp = ApiBlueprint("orders", __name__, description="Orders, their fulfilment and tracking.")
 
@@ -41,10 +43,12 @@ class OrderById(MethodView):
         return data_response(orders.get_order(order_id, state().settings))
 
     @require_scope("cs:orders:write")
+    @idempotent
     @blp.arguments(OrderPatchSchema)
     @blp.document_response(OrderEnvelope)
     def patch(self, body, order_id):
         """Set an order's fulfilment status and tracking details."""
         fulfilment = body["data"].get("fulfilment") or {}
-        order = orders.update_fulfilment(order_id, fulfilment, g.cs_client_id, state().settings)
+        actor = client_actor(g.cs_client_id)
+        order = orders.update_fulfilment(order_id, fulfilment, actor, state().settings)
         return data_response(order)

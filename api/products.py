@@ -5,6 +5,7 @@ from flask.views import MethodView
 from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
 from api.hooks import state
+from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
 from api.schemas.products import (
@@ -40,6 +41,7 @@ class ProductById(MethodView):
         return data_response(products.get_product(product_id, state().settings))
 
     @require_scope("cs:products:write")
+    @idempotent
     @blp.arguments(StockPatchSchema)
     @blp.document_response(ProductEnvelope)
     def patch(self, change, product_id):

@@ -6,6 +6,7 @@ from api.auth.scopes import require_scope
 from api.blueprints import ApiBlueprint
 from api.converters import SEVERAL_SEGMENTS
 from api.errors import ApiError
+from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.schemas.products import StockPatchSchema, StockRecordEnvelope
 from store import stock
@@ -28,6 +29,7 @@ class StockBySku(MethodView):
         return data_response(stock.stock_by_sku(sku))
 
     @require_scope("cs:products:write")
+    @idempotent
     @blp.arguments(StockPatchSchema)
     @blp.document_response(StockRecordEnvelope)
     def patch(self, change, sku):
@@ -44,6 +46,7 @@ class VariationStock(MethodView):
         return data_response(stock.variation_stock(variation_id))
 
     @require_scope("cs:products:write")
+    @idempotent
     @blp.arguments(StockPatchSchema)
     @blp.document_response(StockRecordEnvelope)
     def patch(self, change, variation_id):

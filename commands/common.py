@@ -44,8 +44,3 @@ def with_store(command):
             raise click.ClickException(f"the database cannot be reached: {error}") from None
 
     return with_appcontext(connected)
-
-
-def settings():
-    """The app's validated settings."""
-    return current_app.extensions[EXTENSION].settings

@@ -183,7 +183,7 @@ def _sqlite(parts, pool_size, timeout):
         # that opened it (threaded workers): without this sqlite3 refuses it and the pool
         # throws it away unclosed.
         check_same_thread=False,
-        field_types={"SKU": "VARCHAR(100)"},
+        field_types={"SKU": "VARCHAR(100)", "LONGTEXT": "TEXT"},
     )
 
 
@@ -221,7 +221,7 @@ def _postgresql(parts, options, pool_size, timeout, statement_timeout):
         max_connections=pool_size,
         stale_timeout=300,
         timeout=timeout,
-        field_types={"SKU": "VARCHAR(100)"},
+        field_types={"SKU": "VARCHAR(100)", "LONGTEXT": "TEXT"},
         **connect,
     )
 

@@ -11,8 +11,13 @@ SCOPES = {
     "cs:products:read": "Read products, variations and stock",
     "cs:products:write": "Update stock",
     "cs:config:read": "Read the store configuration",
+    "cs:products:manage": "Create, replace, change and delete products (not stock levels)",
+    "cs:orders:manage": "Create and replace orders; change their payment state",
 }
 ALL_SCOPES = tuple(SCOPES)
+# What an integration may have when none are named: the v1 scopes. The others are granted
+# only when asked for by name.
+DEFAULT_SCOPES = ALL_SCOPES[:5]
 
 
 class ApiClient(BaseModel):

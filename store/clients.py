@@ -8,7 +8,7 @@ import uuid
 from typing import NamedTuple
 
 from models.base import db, utcnow
-from models.clients import ALL_SCOPES, ApiClient
+from models.clients import ALL_SCOPES, DEFAULT_SCOPES, ApiClient
 from models.compiled import CompiledQuery
 from store.errors import Conflict, Invalid, NotFound
 
@@ -79,15 +79,16 @@ def find_client(client_id):
 
 
 def parse_scopes(values):
-    """Scopes from words separated by spaces or commas, in canonical order (none: all)."""
+    """Scopes from words separated by spaces or commas, in canonical order (none: the
+    default, v1 scopes)."""
     scopes = [scope for value in values for scope in value.replace(",", " ").split()]
     unknown = sorted(set(scopes).difference(ALL_SCOPES))
     if unknown:
         raise Invalid(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(ALL_SCOPES)}")
-    return [scope for scope in ALL_SCOPES if scope in scopes] or list(ALL_SCOPES)
+    return [scope for scope in ALL_SCOPES if scope in scopes] or list(DEFAULT_SCOPES)
 
 
-def create_client(name, scopes=ALL_SCOPES):
+def create_client(name, scopes=DEFAULT_SCOPES):
     """Create an integration; returns (client, secret). The secret is not stored."""
     secret = new_secret()
     with db.atomic():

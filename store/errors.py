@@ -28,6 +28,11 @@ class Invalid(StoreError):
         return cls(f"Invalid {path}: {message}", {path: [message]})
 
 
+class Unprocessable(StoreError):
+    """Well-formed, but not what it claims to be (an idempotency key reused for another
+    request)."""
+
+
 class Conflict(StoreError):
     """The request is valid but the store's state refuses it (a duplicate, a shortage)."""
 

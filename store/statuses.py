@@ -37,12 +37,6 @@ def resolve_handle(text, path):
     raise Invalid.field(path, f"Unknown fulfilment status {text[:100]!r}; valid handles: {valid}.")
 
 
-def starting_status():
-    """The status new orders start in."""
-    status = FulfilmentStatus.get_or_none(FulfilmentStatus.is_starting == True)  # noqa: E712
-    return None if status is None else StatusRef(status.id, status.handle)
-
-
 # --- managing the list (the `cs status` commands) ---
 
 

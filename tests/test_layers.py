@@ -33,7 +33,7 @@ def imported_modules(package):
     [
         (
             "store",
-            {"flask", "werkzeug", "flask_smorest", "webargs", "marshmallow", "api", "commands"},
+            {"flask", "werkzeug", "flask_smorest", "webargs", "api", "commands"},
         ),
         ("models", {"flask", "werkzeug", "flask_smorest", "api", "store", "commands"}),
         ("commands", {"api"}),

@@ -20,7 +20,10 @@ FALSE_WORDS = frozenset(("0", "false", "off", "no"))
 # Ids have at most 18 digits (within every database's integer range); larger ones are
 # refused, never sent to the database.
 MAX_ORDER_ID = 10**18 - 1
-MAX_IDS = 1000
+# As the official client writes them (`id%5B123%5D=123456&`, 31 bytes with 18 digits),
+# 250 ids of any length fit the 8,190-byte request line gunicorn and nginx accept, with
+# room for the other filters.
+MAX_IDS = 250
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # `id[]` and `id[0]`, as PHP's http_build_query writes an array.
 ID_ARRAY_KEY = re.compile(r"id\[[^\]]*\]")

@@ -117,6 +117,7 @@ class Orders:
                 handle=handle,
                 changed_at=when,
                 client=None,
+                actor=None,
             )
 
     def _payment(self):

@@ -2,6 +2,7 @@
 
 from models.base import for_update_if_supported, locking_atomic, utcnow
 from models.orders import Order, OrderStatusHistory
+from store.actors import client_of
 from store.errors import NotFound
 from store.orders.documents import render_order
 from store.statuses import resolve_handle
@@ -26,8 +27,9 @@ def update_fulfilment(order_id, fulfilment, actor, settings):
     """Apply a fulfilment change and return the order as it then is.
 
     `fulfilment` holds any of `handle` (a status handle, any case) and the tracking fields
-    (`""` clears one, None or absent leaves it). The order row is locked before its status
-    is compared, so concurrent changes take turns and the status history stays consistent.
+    (`""` clears one, None or absent leaves it); `actor` says who changes it (store.actors).
+    The order row is locked before its status is compared, so concurrent changes take turns
+    and the status history stays consistent.
     A change to what the order already has writes nothing. Raises Invalid for an unknown
     handle, NotFound when there is no such order."""
     handle = fulfilment.get("handle")
@@ -49,6 +51,7 @@ def update_fulfilment(order_id, fulfilment, actor, settings):
                     status=status.id,
                     handle=status.handle,
                     changed_at=now,
-                    client=actor,
+                    client=client_of(actor),
+                    actor=actor,
                 ).execute()
         return render_order(order_id, settings)
