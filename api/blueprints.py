@@ -82,8 +82,18 @@ class ApiBlueprint(flask_smorest.Blueprint):
 
     def _prepare_error_doc(self, doc, doc_info, **kwargs):
         """Document every operation's error responses, in the shape its route speaks."""
-        secured = "security" in doc_info.get("manual_doc", {})
-        return openapi.add_error_responses(doc, secured=secured, oauth=self.error_shape == "oauth")
+        manual = doc_info.get("manual_doc", {})
+        # The manual doc (security, the Idempotency-Key parameter) joins `doc` only later.
+        idempotent = any(
+            parameter.get("name") == openapi.IDEMPOTENCY_KEY
+            for parameter in manual.get("parameters", [])
+        )
+        return openapi.add_error_responses(
+            doc,
+            secured="security" in manual,
+            oauth=self.error_shape == "oauth",
+            idempotent=idempotent,
+        )
 
     def document_response(self, schema, status=200, **kwargs):
         """Document the success response of a view that builds it itself.

@@ -21,18 +21,26 @@ endpoint and the bearer-token checks, the OAuth error shape (`TokenError`). Ever
 carries `X-Request-ID`, which the logs carry too.
 """
 
+# Headers a response always carries say so (`required`): Idempotent-Replayed only on replays.
 HEADERS = {
     "RequestId": {
         "description": "The caller's own X-Request-ID when it sent a sane one, else a new id.",
+        "required": True,
         "schema": {"type": "string"},
     },
-    "Allow": {"description": "The methods this path serves.", "schema": {"type": "string"}},
+    "Allow": {
+        "description": "The methods this path serves.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
     "RetryAfter": {
         "description": "Seconds to wait before trying again.",
+        "required": True,
         "schema": {"type": "integer"},
     },
     "WwwAuthenticate": {
         "description": "The bearer-token challenge (RFC 6750).",
+        "required": True,
         "schema": {"type": "string"},
     },
     "IdempotentReplayed": {
@@ -119,7 +127,7 @@ def register_components(spec, token_url):
         )
 
 
-def add_error_responses(operation, *, secured, oauth):
+def add_error_responses(operation, *, secured, oauth, idempotent=False):
     """Document every error an operation can answer with, in the shape it answers in."""
     responses = operation.setdefault("responses", {})
     errors = dict(OAUTH_ERRORS if oauth else API_ERRORS)
@@ -127,7 +135,6 @@ def add_error_responses(operation, *, secured, oauth):
         errors[413] = "OAuthPayloadTooLarge" if oauth else "PayloadTooLarge"
     if secured:
         errors.update(SECURED_ERRORS)
-    idempotent = any(p.get("name") == IDEMPOTENCY_KEY for p in operation.get("parameters", []))
     if idempotent:
         errors.update({409: "Conflict", 422: "KeyReused"})
     for status, name in errors.items():
