@@ -1,4 +1,4 @@
-"""URL converters of the API's routes: record ids and SKUs."""
+"""URL converters of the API's routes: record ids, SKUs and the fallback's rest of a path."""
 
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -66,10 +66,11 @@ class SkuConverter(PathConverter):
 
 
 class RestConverter(PathConverter):
-    """The rest of a path, whatever it holds: werkzeug's `path` stops at a newline (%0A),
-    and a path no rule matched would end with the host app's HTML 404."""
+    """The rest of the path, whatever it holds: leading or doubled slashes, a newline (the
+    fallback routes' catch-all, where `path` would miss these)."""
 
-    regex = r"[^/][\s\S]*?"
+    regex = "(?s:.+)"
+    part_isolating = False
 
 
 CONVERTERS = {"cs_record_id": RecordIdConverter, "cs_sku": SkuConverter, "cs_rest": RestConverter}

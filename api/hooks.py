@@ -4,13 +4,14 @@ import io
 import random
 import re
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from gunicorn.http.errors import ParseException
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from api.errors import register_error_handlers
+from api.routing import allowed_methods
 from config import EXTENSION
 from models.base import db
 
@@ -39,6 +40,18 @@ def start_request():
     request.max_content_length = limit
     if request.content_length is None and request.headers.get("Transfer-Encoding"):
         buffer_streamed_body(limit)
+    if request.method == "OPTIONS" and getattr(request.url_rule, "provide_automatic_options", 0):
+        return options_response()
+    return None
+
+
+def options_response():
+    """204 with the methods this path's routes serve. Flask's own answer would be an empty
+    HTML 200 listing every method, as our fallback route takes them all; and it would
+    need the database first."""
+    response = Response(status=204, headers={"Allow": ", ".join(allowed_methods())})
+    del response.headers["Content-Type"]
+    return response
 
 
 def buffer_streamed_body(limit, step=64 * 1024):
@@ -84,23 +97,19 @@ def connect_database():
     state().check_schema()
 
 
+# On every response of ours unless its view chose otherwise: API answers carry personal data
+# and tokens, which no cache may keep; and no browser may read a body as another type.
+DEFAULT_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
 def finish_request(response):
     response.headers[REQUEST_ID_HEADER] = g.get("cs_request_id") or new_request_id()
+    for name, value in DEFAULT_HEADERS.items():
+        response.headers.setdefault(name, value)
     client_id = g.get("cs_client_id")
     if client_id:
         # Read by the access log, which records which integration made each call.
         response.headers["X-Client-ID"] = client_id
-    return response
-
-
-def allow_served_methods(response):
-    """Flask's OPTIONS answer lists what werkzeug finds for the path among all its rules,
-    the ones that only refuse methods (api.fallback, the health checks' JSON 405) included:
-    list the methods of the route that serves the path instead."""
-    rule = request.url_rule
-    automatic = rule is not None and getattr(rule, "provide_automatic_options", False)
-    if request.method == "OPTIONS" and automatic and response.status_code == 200:
-        response.headers["Allow"] = ", ".join(sorted(rule.methods))
     return response
 
 
@@ -136,6 +145,5 @@ def install(blueprint, database=True):
         blueprint.before_request(connect_database)
         blueprint.teardown_request(close_database)
     blueprint.after_request(finish_request)
-    blueprint.after_request(allow_served_methods)
     register_error_handlers(blueprint)
     return blueprint

@@ -380,10 +380,17 @@ def test_links_ignore_forwarded_headers_when_untrusted(app, untrusted, tls):
     assert _next_link(nginx.tls_url, token, tls) == expected
 
 
+def assert_our_headers(headers):
+    """What every error carries, whether nginx or the service answered."""
+    assert headers["X-Request-ID"]
+    assert headers.get_all("Cache-Control") == ["no-store"]
+    assert headers.get_all("X-Content-Type-Options") == ["nosniff"]
+
+
 def api_error(reply, status, message):
     assert reply.status == status, reply.body
     assert reply.json() == {"error": True, "errors": [message]}
-    assert reply.headers["X-Request-ID"]
+    assert_our_headers(reply.headers)
 
 
 def oauth_error(reply, status, code):
@@ -391,7 +398,7 @@ def oauth_error(reply, status, code):
     body = reply.json()
     assert body["error"] == code
     assert body["message"] == body["error_description"]
-    assert reply.headers["X-Request-ID"]
+    assert_our_headers(reply.headers)
 
 
 def test_nginx_refuses_bodies_over_its_limit_in_json(app, untrusted, tls):
@@ -469,6 +476,7 @@ def test_paths_outside_the_service_and_bad_requests_are_json(untrusted):
     head, body = raw_request(nginx.port, b"GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n")
     assert head.startswith("HTTP/1.1 400 ")
     assert "application/json" in head
+    assert "\r\nX-Content-Type-Options: nosniff" in head
     assert json.loads(body) == {"error": True, "errors": ["Bad Request"]}
     plain_to_tls = call(nginx.url.replace(str(nginx.port), str(nginx.tls_port)), "GET", "/healthz")
     api_error(plain_to_tls, 400, "Bad Request")

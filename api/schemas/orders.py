@@ -7,11 +7,13 @@ from urllib.parse import urlsplit
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from api.schemas.common import (
+    ORDER_FULL_VIEW,
     WHITESPACE,
     DateTimeSchema,
     MetaSchema,
     PageQuerySchema,
     StrictString,
+    view_field,
 )
 from store.orders import PAYMENT_STATUSES, OrderFilters
 
@@ -58,6 +60,7 @@ SCALAR_PARAMS = (
     "cancelled",
     "refunded",
     "shippable",
+    "view",
 )
 
 
@@ -97,6 +100,9 @@ class ShippingSchema(Schema):
         allow_none=True,
         required=True,
         metadata={"description": "null when the order has no shipping address"},
+    )
+    phone = fields.String(
+        allow_none=True, metadata={"description": "Full view only: the shipping phone."}
     )
 
 
@@ -141,6 +147,30 @@ class RefundSchema(Schema):
     reason = fields.String(required=True)
 
 
+class CancelledSchema(Schema):
+    date = fields.Nested(DateTimeSchema, required=True)
+
+
+class StatusChangeSchema(Schema):
+    handle = fields.String(required=True, metadata={"example": "shipped"})
+    date = fields.Nested(DateTimeSchema, required=True)
+    actor = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "Who made the change: `client:<client_id>` (an API call), `cli`, "
+            "`app` or `app:<label>` (a host app), `import:<host>`; null when unknown.",
+            "example": "client:5f0c0e2a9b",
+        },
+    )
+
+
+def _full_money(name):
+    return fields.Float(
+        metadata={"description": f"Full view only: the order's {name}, part of `total`."}
+    )
+
+
 class OrderSchema(Schema):
     id = fields.Integer(required=True)
     date_placed = fields.Nested(DateTimeSchema, required=True)
@@ -156,6 +186,27 @@ class OrderSchema(Schema):
     attributes = fields.List(fields.Nested(AttributeSchema), required=True)
     refunded = fields.Nested(
         RefundSchema, metadata={"description": "Present only on refunded orders."}
+    )
+    # The full view's (view=full), after every other key.
+    shipping_total = _full_money("shipping total")
+    tax = _full_money("tax added on top")
+    discount = _full_money("discounts, taken off")
+    cancelled = fields.Nested(
+        CancelledSchema,
+        allow_none=True,
+        metadata={"description": "Full view only: when the order was cancelled; null if not."},
+    )
+    external_payment_requested = fields.Nested(
+        DateTimeSchema,
+        allow_none=True,
+        metadata={
+            "description": "Full view only: when the customer was sent to an off-site payment "
+            "page; while set and unpaid, the order is hidden from listings. null if never."
+        },
+    )
+    status_history = fields.List(
+        fields.Nested(StatusChangeSchema),
+        metadata={"description": "Full view only: the fulfilment status changes, oldest first."},
     )
 
 
@@ -269,6 +320,7 @@ class OrderListQuerySchema(PageQuerySchema):
             "maxItems": MAX_IDS,
         }
     )
+    full = view_field(ORDER_FULL_VIEW)
 
     @pre_load
     def gather(self, data, **kwargs):
@@ -300,7 +352,12 @@ class OrderListQuerySchema(PageQuerySchema):
             shippable=args.get("shippable"),
             ids=tuple(args["id"]) if "id" in args else None,
         )
-        return {"page": args["page"], "paging": args["paging"], "filters": filters}
+        return {
+            "page": args["page"],
+            "paging": args["paging"],
+            "filters": filters,
+            "full": args["full"],
+        }
 
 
 # --- PATCH body ---
