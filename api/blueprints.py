@@ -95,12 +95,33 @@ class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
         hooks.install(self, database=database)
         # The shape this blueprint's errors come in ("api" or "oauth"), for the docs.
         self.error_shape = error_shape
+        self._prepare_doc_cbks.append(self._keep_documented_parameters)
         self._prepare_doc_cbks.append(self._prepare_error_doc)
+
+    def _keep_documented_parameters(self, doc, doc_info, **kwargs):
+        """flask-smorest merges the manual doc last, and its `parameters` (the
+        Idempotency-Key's) replace the operation's: put the operation's own first in it."""
+        manual = doc_info.get("manual_doc", {})
+        if manual.get("parameters") and doc.get("parameters"):
+            named = {(parameter["in"], parameter["name"]) for parameter in manual["parameters"]}
+            own = [p for p in doc["parameters"] if (p.get("in"), p.get("name")) not in named]
+            manual["parameters"] = [*own, *manual["parameters"]]
+        return doc
 
     def _prepare_error_doc(self, doc, doc_info, **kwargs):
         """Document every operation's error responses, in the shape its route speaks."""
-        secured = "security" in doc_info.get("manual_doc", {})
-        return openapi.add_error_responses(doc, secured=secured, oauth=self.error_shape == "oauth")
+        manual = doc_info.get("manual_doc", {})
+        # The manual doc (security, the Idempotency-Key parameter) joins `doc` only later.
+        idempotent = any(
+            parameter.get("name") == openapi.IDEMPOTENCY_KEY
+            for parameter in manual.get("parameters", [])
+        )
+        return openapi.add_error_responses(
+            doc,
+            secured="security" in manual,
+            oauth=self.error_shape == "oauth",
+            idempotent=idempotent,
+        )
 
     def document_response(self, schema, status=200, **kwargs):
         """Document the success response of a view that builds it itself.
@@ -123,9 +144,11 @@ class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
 
         return decorator
 
-    def document_body(self, schema, content_type="application/json", example=None, examples=None):
-        """Document a request body that the view reads itself (no parsing here), with an
-        example or named examples."""
+    def document_body(
+        self, schema, content_type="application/json", *more_types, example=None, examples=None
+    ):
+        """Document a request body that the view reads itself (no parsing here), in one
+        content type or several (`more_types`), with an example or named examples."""
         body = {"in": "json", "required": True, "schema": schema, "content_type": content_type}
         if example is not None:
             body["example"] = example
@@ -137,6 +160,11 @@ class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
             arguments = apidoc.setdefault("arguments", {})
             arguments.setdefault("parameters", []).append(dict(body))
             arguments.setdefault("responses", {})[400] = "BAD_REQUEST"
+            if more_types:
+                # flask-smorest documents one content type; the others join it from here.
+                content = {kind: {"schema": schema} for kind in more_types}
+                manual = apidoc.setdefault("manual_doc", {})
+                manual.setdefault("requestBody", {}).setdefault("content", {}).update(content)
             view._apidoc = apidoc
             return view
 

@@ -12,6 +12,7 @@ class RecordIdConverter(IntegerConverter):
     and then refused the value would end routing with the host app's HTML 404 instead."""
 
     regex = r"0*[1-9][0-9]{0,17}"
+    OPENAPI_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1)
@@ -41,6 +42,15 @@ class SkuConverter(PathConverter):
     with the host app's HTML 404). A segment that is not UTF-8 loads as None, a SKU that
     exists nowhere.
     """
+
+    # werkzeug's path regex stops at a newline (%0A): a SKU may hold one.
+    regex = r"[^/][\s\S]*?"
+    OPENAPI_SCHEMA = {
+        "type": "string",
+        "minLength": 1,
+        "description": "Percent-encoded: a SKU containing `/` is sent as `%2F`.",
+        "examples": ["ABCD", "ABCD-L"],
+    }
 
     def to_python(self, value):
         raw = _raw_path()

@@ -93,6 +93,7 @@ def _open_api(app, settings):
         spec_kwargs={
             "servers": [{"url": "/"}],
             "info": {"description": openapi.DESCRIPTION},
+            "extra_plugins": [openapi.ObjectRulesPlugin()],
         },
     )
     api.init_app(app)
@@ -100,6 +101,8 @@ def _open_api(app, settings):
     api.register_field(StrictNumber, "number", None)
     api.register_field(StrictBoolean, "boolean", None)
     api.ma_plugin.converter.add_attribute_function(openapi.field_type_mapping)
+    api.ma_plugin.converter.add_parameter_attribute_function(openapi.empty_means_absent)
+    openapi.register_converters(api)
     openapi.register_components(api.spec, settings.token_path)
     api.register_blueprint(issuer.blp, url_prefix=settings.token_path)
     # Body schemas are described for this store: money has its currency's digits.

@@ -1,9 +1,14 @@
 """The OpenAPI document's shared parts: security scheme, error responses and headers."""
 
+from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
+
+from api import converters
 from api.schemas.auth import TokenErrorSchema
 from api.schemas.common import ApiErrorSchema
 from models.clients import SCOPES
 from store.fields import MOMENT_COMPONENT, moment_json_schema
+from store.orders.bodies import OrderChangeBody
 
 SECURITY_SCHEME = "oauth2"
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -18,18 +23,26 @@ endpoint and the bearer-token checks, the OAuth error shape (`TokenError`). Ever
 carries `X-Request-ID`, which the logs carry too.
 """
 
+# Headers a response always carries say so (`required`): Idempotent-Replayed only on replays.
 HEADERS = {
     "RequestId": {
         "description": "The caller's own X-Request-ID when it sent a sane one, else a new id.",
+        "required": True,
         "schema": {"type": "string"},
     },
-    "Allow": {"description": "The methods this path serves.", "schema": {"type": "string"}},
+    "Allow": {
+        "description": "The methods this path serves.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
     "RetryAfter": {
         "description": "Seconds to wait before trying again.",
+        "required": True,
         "schema": {"type": "integer"},
     },
     "WwwAuthenticate": {
         "description": "The bearer-token challenge (RFC 6750).",
+        "required": True,
         "schema": {"type": "string"},
     },
     "ETag": {
@@ -109,6 +122,8 @@ def register_components(spec, token_url):
     for name, header in HEADERS.items():
         spec.components.header(name, header)
     spec.components.schema(MOMENT_COMPONENT, moment_json_schema())
+    # The strict PATCH body of an order, which the lenient one's rules name (api.schemas).
+    spec.components.schema("OrderChangeBody", schema=OrderChangeBody)
     for name, (description, schema, headers) in RESPONSES.items():
         spec.components.response(
             name,
@@ -123,7 +138,7 @@ def register_components(spec, token_url):
         )
 
 
-def add_error_responses(operation, *, secured, oauth):
+def add_error_responses(operation, *, secured, oauth, idempotent=False):
     """Document every error an operation can answer with, in the shape it answers in."""
     responses = operation.setdefault("responses", {})
     errors = dict(OAUTH_ERRORS if oauth else API_ERRORS)
@@ -131,7 +146,6 @@ def add_error_responses(operation, *, secured, oauth):
         errors[413] = "OAuthPayloadTooLarge" if oauth else "PayloadTooLarge"
     if secured:
         errors.update(SECURED_ERRORS)
-    idempotent = any(p.get("name") == IDEMPOTENCY_KEY for p in operation.get("parameters", []))
     if idempotent:
         errors.update({409: "Conflict", 422: "KeyReused"})
     for status, name in errors.items():
@@ -147,6 +161,28 @@ def add_error_responses(operation, *, secured, oauth):
         if idempotent and isinstance(response, dict) and str(status).startswith("2"):
             response["headers"]["Idempotent-Replayed"] = _header_ref("IdempotentReplayed")
     return operation
+
+
+class ObjectRulesPlugin(BasePlugin):
+    """Add a schema's OPENAPI_RULES to its component: JSON Schema keywords about the object
+    as a whole (two fields that exclude each other, say), which no field can state."""
+
+    def schema_helper(self, name, definition, schema=None, **kwargs):
+        rules = getattr(resolve_schema_cls(schema), "OPENAPI_RULES", None) if schema else None
+        return dict(rules) if rules else None
+
+
+def empty_means_absent(self, field, ret, **kwargs):
+    """apispec parameter attribute function: an empty query parameter (`status=`) means "not
+    given" (API.md §1), which OpenAPI says with allowEmptyValue."""
+    return {"allowEmptyValue": True} if ret.get("in") == "query" else {}
+
+
+def register_converters(api):
+    """Document the path parameters as the routes match them (api.converters)."""
+    for converter in converters.CONVERTERS.values():
+        if hasattr(converter, "OPENAPI_SCHEMA"):
+            api.register_converter(converter, lambda found: dict(found.OPENAPI_SCHEMA))
 
 
 def field_type_mapping(self, field, ret, **kwargs):

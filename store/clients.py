@@ -62,8 +62,15 @@ def client_is_active(client_id):
     return ACTIVE_CLIENT.first(client_id=client_id) is not None
 
 
+def _can_exist(client_id):
+    # Not asked of the database: PostgreSQL refuses a NUL in a query parameter outright.
+    return "\x00" not in client_id and len(client_id) <= ApiClient.client_id.max_length
+
+
 def find_client(client_id):
     """The client's credentials row, or None."""
+    if not _can_exist(client_id):
+        return None
     row = CREDENTIALS.first(client_id=client_id)
     return None if row is None else ClientRow(*row)
 

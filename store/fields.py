@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+import orjson
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from models.base import MAX_UNITS, SCALE
@@ -24,7 +25,9 @@ from store.render import EARLIEST, LATEST
 MAX_AMOUNT = Decimal(MAX_UNITS) / SCALE
 # Explicit ids (manage.md §0).
 MAX_EXPLICIT_ID = 10**15 - 1
-MAX_TEXT = 65_535
+# The longest free text: what MariaDB's TEXT columns hold (65,535 bytes) in any UTF-8.
+MAX_TEXT = 10_000
+MAX_JSON = 60_000
 # The forms of date-times a body may hold, as the parser reads them; fromisoformat and
 # the zone's range then decide.
 DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
@@ -144,6 +147,10 @@ def _no_nul(value):
     # PostgreSQL cannot store NUL in text; nobody means to send one.
     if "\x00" in value:
         raise ValidationError("Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Must be Unicode text (no lone surrogates).") from None
 
 
 class Text(fields.String):
@@ -343,4 +350,13 @@ def moment_json_schema():
 
 
 class AnyJson(fields.Raw):
-    """Any JSON value, kept as it is."""
+    """Any JSON value, kept as it is (as JSON text of at most MAX_JSON bytes)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            text = orjson.dumps(value)
+        except TypeError:
+            raise ValidationError("Must be a JSON value.") from None
+        if len(text) > MAX_JSON:
+            raise ValidationError(f"Must be at most {MAX_JSON} bytes as JSON.")
+        return value

@@ -228,6 +228,8 @@ BAD_QUERIES = [
     ("id=" + "9" * 19, "id"),
     ("id=" + "9" * 5000, "id"),
     ("&".join(f"id[]={n}" for n in range(1, 1002)), "id"),
+    # The limit is on the ids sent, as the document's maxItems says, repeated or not.
+    ("&".join(["id=1"] * 251), "id"),
     ("page=0", "page"),
     ("page=-1", "page"),
     ("page=abc", "page"),

@@ -121,6 +121,8 @@ def test_skus_are_case_sensitive_and_exact(client, auth):
         "x+y&z=1",
         "..x",
         "é" * 50,
+        "line\nbreak",
+        "\n",
     ],
 )
 def test_any_segment_is_a_sku(client, auth, sku):
@@ -149,7 +151,7 @@ def test_longest_sku(client, auth):
     assert response.get_json()["errors"] == ["SKU not found"]
 
 
-@pytest.mark.parametrize("raw", ["%00", "a%00b", "%FF", "%C3", "%20", "x" * 300])
+@pytest.mark.parametrize("raw", ["%00", "a%00b", "%FF", "%C3", "%20", "x" * 300, "a%0Ab"])
 def test_skus_that_cannot_exist_are_not_found(client, auth, raw):
     factories.product(sku="x")
     headers = auth(READ, WRITE)

@@ -133,6 +133,10 @@ def test_lifetime_is_configurable(make_app):
         ({"scope": "cs:orders:read cs:everything"}, 400, "invalid_scope"),
         ({"scope": "' OR 1=1 --"}, 400, "invalid_scope"),
         ({"client_id": "' OR '1'='1"}, 401, "invalid_client"),
+        # PostgreSQL refuses a NUL in a query parameter: no client has one, nor 65 chars.
+        ({"client_id": "\x00"}, 401, "invalid_client"),
+        ({"client_id": "a\x00b"}, 401, "invalid_client"),
+        ({"client_id": "c" * 65}, 401, "invalid_client"),
     ],
 )
 def test_error_rows(client, credentials, change, status, error):
@@ -164,6 +168,13 @@ def test_wrong_basic_secret_gets_basic_challenge(client, credentials):
     )
     assert_oauth_error(response, 401, "invalid_client")
     assert response.headers["WWW-Authenticate"] == 'Basic realm="OAuth"'
+
+
+def test_nul_in_basic_client_id_is_an_unknown_client(client):
+    response = client.post(
+        TOKEN_URL, data={"grant_type": "client_credentials"}, headers=basic("a%00b", "x")
+    )
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_revoked_client_cannot_get_a_token(client, credentials):

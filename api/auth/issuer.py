@@ -87,7 +87,12 @@ def _authenticate_client(params):
 
 @blp.route("")
 class Token(MethodView):
-    @blp.document_body(TokenRequestSchema, "application/x-www-form-urlencoded")
+    @blp.document_body(
+        TokenRequestSchema,
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/json",
+    )
     @blp.response(200, TokenSchema)
     @blp.alt_response(400, schema=TokenErrorSchema, description="Bad request")
     @blp.alt_response(401, schema=TokenErrorSchema, description="Client authentication failed")

@@ -2,17 +2,33 @@
 
 from marshmallow import Schema, fields
 
+from api.schemas.common import WHITESPACE
+from models.clients import ALL_SCOPES
+
+# Known scopes separated by whitespace, or nothing at all (then: all the client's scopes).
+_SCOPE = f"({'|'.join(ALL_SCOPES)})"
+_SPACE = f"[{WHITESPACE}]"
+SCOPE_PATTERN = f"^{_SPACE}*({_SCOPE}({_SPACE}+{_SCOPE})*{_SPACE}*)?$"
+
 
 class TokenRequestSchema(Schema):
-    grant_type = fields.String(required=True, metadata={"example": "client_credentials"})
+    """The token request's parameters, whichever way they come: form fields, multipart
+    fields or a JSON object (whose values other than strings are ignored)."""
+
+    grant_type = fields.String(required=True, metadata={"enum": ["client_credentials"]})
     client_id = fields.String(
-        metadata={"description": "Or send client_id:client_secret with HTTP Basic."}
+        metadata={
+            "description": "Required unless sent with HTTP Basic (client_id:client_secret).",
+            "example": "2f1c0b6e9a8d4c7b",
+        }
     )
     client_secret = fields.String()
     scope = fields.String(
         metadata={
-            "description": "Space-separated scopes; none means all the client's scopes.",
+            "description": "Space-separated scopes; none means all the client's scopes. A "
+            "known scope the client may not have is dropped.",
             "example": "cs:orders:read cs:orders:write",
+            "pattern": SCOPE_PATTERN,
         }
     )
 

@@ -5,6 +5,11 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields
 
+# What str.isspace() and str.split() take for whitespace, as the inside of a regular
+# expression's character class: patterns in the document spell it out, since JSON Schema's
+# `\s` (ECMA-262) differs from Python's (U+0085 and U+001C..U+001F, U+FEFF).
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
 
 class ApiErrorSchema(Schema):
     error = fields.Boolean(required=True, metadata={"enum": [True]})

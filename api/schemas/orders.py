@@ -17,6 +17,7 @@ from marshmallow import (
 
 from api.schemas.common import (
     ORDER_FULL_VIEW,
+    WHITESPACE,
     ApiErrorSchema,
     DateTimeSchema,
     MetaSchema,
@@ -39,6 +40,26 @@ MAX_IDS = 250
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # `id[]` and `id[0]`, as PHP's http_build_query writes an array.
 ID_ARRAY_KEY = re.compile(r"id\[[^\]]*\]")
+# Handles are a-z, 0-9 and _ (`cs status add`), matched in any case; which exist is the
+# store's to say (GET /fulfilmentstatuses): another one is a 400 naming the valid ones.
+HANDLE_DOC = {
+    "pattern": "^[A-Za-z0-9_]+$",
+    "examples": ["shipped", "processing", "delivered"],
+}
+# What _http_url accepts: http(s), a host, no whitespace or control characters ("" clears).
+# Bracketed (IPv6) hosts are accepted too but left out here: not every bracket is one.
+_BLANK = f"\\x00-\\x1f{WHITESPACE}"
+# Characters urlsplit refuses before the path: their NFKC form holds one of / ? # @ :.
+_NFKC_DELIMITERS = (
+    r"\u2047-\u2049\u2100\u2101\u2105\u2106\u2a74\ufe13\ufe16\ufe55\ufe56\ufe5f\ufe6b"
+    r"\uff03\uff0f\uff1a\uff1f\uff20"
+)
+_AUTHORITY = f"/?#\\[\\]{_BLANK}{_NFKC_DELIMITERS}"
+HTTP_URL_PATTERN = (
+    f"^(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[^{_AUTHORITY}]*@)?[^@:{_AUTHORITY}]+"
+    f"(?::[^@{_AUTHORITY}]*)?(?:[/?#][^{_BLANK}]*)?)?$"
+)
+NO_NUL_PATTERN = r"^[^\x00]*$"
 SCALAR_PARAMS = (
     "page",
     "paging",
@@ -260,6 +281,9 @@ class OrderIds(fields.List):
 
     def _deserialize(self, value, attr, data, **kwargs):
         raws = value if isinstance(value, list) else [value]
+        # Counted as sent (the document's maxItems), before any is parsed.
+        if len(raws) > MAX_IDS:
+            raise self.make_error("too_many")
         ids = set()
         for raw in raws:
             text = str(raw)
@@ -270,8 +294,6 @@ class OrderIds(fields.List):
                     f"Must be a positive integer up to {MAX_ORDER_ID}, got {text[:40]!r}."
                 )
             ids.add(int(text))
-        if len(ids) > MAX_IDS:
-            raise self.make_error("too_many")
         return sorted(ids)
 
 
@@ -279,6 +301,7 @@ class StatusHandle(StrictString):
     """A fulfilment status handle in any case; the store checks that it exists."""
 
     def __init__(self, **kwargs):
+        kwargs["metadata"] = {**HANDLE_DOC, **kwargs.get("metadata", {})}
         super().__init__(validate=validate.Length(min=1, max=100), **kwargs)
 
 
@@ -303,7 +326,10 @@ class OrderListQuerySchema(PageQuerySchema):
     refunded = QueryBoolean()
     shippable = QueryBoolean(metadata={"description": "Has a shipping method."})
     id = OrderIds(
-        metadata={"description": "One or several ids: id=1&id=2, id[]=1&id[]=2, id[0]=1."}
+        metadata={
+            "description": "One or several ids: id=1&id=2, id[]=1&id[]=2, id[0]=1.",
+            "maxItems": MAX_IDS,
+        }
     )
     full = view_field(ORDER_FULL_VIEW)
 
@@ -369,11 +395,17 @@ def _http_url(value):
         raise ValidationError("Must be an http or https URL.")
 
 
-def _tracking(max_length, *validators):
+def _tracking(max_length, *validators, pattern=NO_NUL_PATTERN, example=None):
+    metadata = {
+        "description": f'At most {max_length} characters; "" clears, null keeps.',
+        "pattern": pattern,
+    }
+    if example:
+        metadata["examples"] = [example]
     return StrictString(
         allow_none=True,
         validate=[validate.Length(max=max_length), _no_nul, *validators],
-        metadata={"description": f'At most {max_length} characters; "" clears, null keeps.'},
+        metadata=metadata,
     )
 
 
@@ -392,9 +424,14 @@ class FulfilmentPatchSchema(Schema):
         allow_none=True,
         metadata={"description": "A fulfilment status handle (case-insensitive)."},
     )
-    tracking_id = _tracking(100)
-    tracking_code = _tracking(2000)
-    tracking_url = _tracking(2000, _http_url)
+    tracking_id = _tracking(100, example="123")
+    tracking_code = _tracking(2000, example="ABC1234")
+    tracking_url = _tracking(
+        2000,
+        _http_url,
+        pattern=HTTP_URL_PATTERN,
+        example="https://tracking.example.com/ABC1234",
+    )
 
 
 class OrderPatchDataSchema(Schema):
@@ -459,6 +496,18 @@ class OrderPatchBodySchema(Schema):
 class OrderPatchEnvelope(Schema):
     class Meta:
         unknown = EXCLUDE
+
+    # A body holding `payment` is strict (manage.md §0): no key but these, at either level.
+    OPENAPI_RULES = {
+        "if": {
+            "properties": {"data": {"type": "object", "required": ["payment"]}},
+            "required": ["data"],
+        },
+        "then": {
+            "properties": {"data": {"$ref": "#/components/schemas/OrderChangeBody"}},
+            "additionalProperties": False,
+        },
+    }
 
     data = fields.Nested(OrderPatchBodySchema, required=True)
 

@@ -13,8 +13,10 @@ from api.schemas.common import (
 )
 from models.catalog import OPTION_TYPES
 from store.products import FilterError, parse_filter
+from store.products.listing import MAX_CONDITIONS
+from store.products.listing import MAX_LENGTH as MAX_FILTER_LENGTH
+from store.stock import MAX_QUANTITY, StockChange, check_quantity
 from store.stock import QUANTITY_RANGE as RANGE
-from store.stock import StockChange, check_quantity
 
 # --- output (documentation only: views build their JSON by hand) ---
 
@@ -152,6 +154,17 @@ class StockRecordEnvelope(Schema):
 # --- the list's query ---
 
 
+# The grammar of ProductFilter as a pattern, for the document: the common ISO-8601 forms,
+# bare or in single quotes (Python's reading takes a few more: 20210101, double quotes),
+# days up to 28 so that every match is a real date.
+_DAY = "[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+_TIME = "T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?"
+_OFFSET = "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+_VALUE = f"{_DAY}({_TIME}{_OFFSET}?)?"
+_CONDITION = f"(date_added|date_updated) +(gt|lt|eq|ge|le) +('{_VALUE}'|{_VALUE})"
+FILTER_PATTERN = f"^ *{_CONDITION}( +and +{_CONDITION}){{0,{MAX_CONDITIONS - 1}}} *$"
+
+
 class ProductFilter(fields.String):
     """`<field> <operator> <value>` conditions joined by ` and `; loads as Conditions."""
 
@@ -172,7 +185,12 @@ class ProductListQuerySchema(PageQuerySchema):
             "`le`, then an ISO-8601 date or date-time, quotes optional, in the store time "
             "zone unless it has an offset; a date alone is midnight (with `eq`: the whole "
             "day). Conditions join with ` and `.",
-            "example": "date_added gt '2021-01-01T20:00'",
+            "examples": [
+                "date_added gt '2021-01-01T20:00'",
+                "date_updated ge 2024-01-01 and date_updated lt 2024-02-01T00:00:00+02:00",
+            ],
+            "pattern": FILTER_PATTERN,
+            "maxLength": MAX_FILTER_LENGTH,
         }
     )
     full = view_field(PRODUCT_FULL_VIEW)
@@ -208,13 +226,32 @@ def _empty_list_as_object(data, key):
     return data
 
 
+# A quantity's bounds and its 4 decimal places, as JSON Schema says them.
+# (floats: the document is JSON; each prints exactly as written)
+QUANTITY_DOC = {
+    "minimum": -float(MAX_QUANTITY),
+    "maximum": float(MAX_QUANTITY),
+    "multipleOf": 0.0001,
+}
+# stock_level and stock_adjustment are not both numbers (either may be absent or null).
+LEVEL_OR_ADJUSTMENT = {
+    "required": ["stock_level", "stock_adjustment"],
+    "properties": {"stock_level": {"type": "number"}, "stock_adjustment": {"type": "number"}},
+}
+
+
 class StockPatchDataSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    OPENAPI_RULES = {"not": LEVEL_OR_ADJUSTMENT}
+
     stock_level = StockQuantity(
         allow_none=True,
-        metadata={"description": f"Sets the level: a JSON number, at most 4 decimals, {RANGE}."},
+        metadata={
+            "description": f"Sets the level: a JSON number, at most 4 decimals, {RANGE}.",
+            **QUANTITY_DOC,
+        },
     )
     stock_unlimited = StrictBoolean(
         allow_none=True, metadata={"description": "A JSON boolean only."}
@@ -223,7 +260,9 @@ class StockPatchDataSchema(Schema):
         allow_none=True,
         metadata={
             "description": "Added to the current level atomically (negative to take away); "
-            "non-zero, not with stock_level; refused if the result would leave the range."
+            "non-zero, not with stock_level; refused if the result would leave the range.",
+            **QUANTITY_DOC,
+            "not": {"const": 0},
         },
     )
 

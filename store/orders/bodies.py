@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError, validate, validates_schema
 
 from store.fields import (
+    MAX_TEXT,
+    MOMENT_COMPONENT,
+    NO_NUL_PATTERN,
     Amount,
     AnyJson,
     ExplicitId,
@@ -65,11 +68,11 @@ def http_url(value):
 
 
 def _text(max_length=None, **kwargs):
-    return Text(max_length=max_length or 65_535, allow_none=True, **kwargs)
+    return Text(max_length=max_length or MAX_TEXT, allow_none=True, **kwargs)
 
 
 def _required(max_length=None, **kwargs):
-    return Text(max_length=max_length or 65_535, required=True, **kwargs)
+    return Text(max_length=max_length or MAX_TEXT, required=True, **kwargs)
 
 
 class AddressBody(StrictBody):
@@ -247,8 +250,36 @@ class RecordedOrderBody(OrderFieldsBody):
             raise ValidationError("Item ids must be distinct.", "items")
 
 
+def _payment_form(change, value, *others):
+    """The JSON Schema of one form of a payment change: `change` set to `value`, with
+    `others` allowed beside it."""
+    keys = {
+        "date": {"$ref": f"#/components/schemas/{MOMENT_COMPONENT}"},
+        "reference": {"type": ["string", "null"], "maxLength": NAME, "pattern": NO_NUL_PATTERN},
+        "reason": {"type": ["string", "null"], "maxLength": MAX_TEXT, "pattern": NO_NUL_PATTERN},
+        "restock": {"type": "boolean"},
+    }
+    return {
+        "type": "object",
+        "required": [change],
+        "properties": {change: {"type": "boolean", "const": value}}
+        | {key: keys[key] for key in others},
+        "additionalProperties": False,
+    }
+
+
 class PaymentBody(StrictBody):
     """One payment change (manage.md §5)."""
+
+    # For the document: which keys go together (one_change says it to the parser).
+    OPENAPI_RULES = {
+        "oneOf": [
+            _payment_form("paid", True, "date", "reference"),
+            _payment_form("paid", False),
+            _payment_form("refunded", True, "date", "reason", "restock"),
+            _payment_form("cancelled", True, "date", "restock"),
+        ]
+    }
 
     paid = Flag()
     refunded = Flag(metadata={"enum": [True]})
