@@ -6,7 +6,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from peewee import MySQLDatabase
 
+from models.base import sync_id_sequence
 from models.catalog import Product
 from models.orders import Order, OrderItem, OrderItemOption
 from store import orders
@@ -161,7 +163,24 @@ def test_stock_is_never_touched(client, manager):
     assert OrderItem.get(OrderItem.order == 8).product_id == mug.id
 
 
-def test_explicit_ids_up_to_the_limit_are_kept_and_new_ids_come_after_them(client, manager):
+@pytest.fixture
+def ids_reset(app):
+    """Let the database assign small ids again after a test that used the largest ones."""
+    yield
+    database = app.extensions["community_store_api"].database
+    for model in (OrderItem, Order):
+        model.delete().execute()
+    if isinstance(database, MySQLDatabase):
+        for table in ("order_item", "order"):
+            # Back to the largest id left, plus one (none are left).
+            database.execute_sql(f"ALTER TABLE `{table}` AUTO_INCREMENT = 1")
+    sync_id_sequence(Order)
+    sync_id_sequence(OrderItem)
+
+
+def test_explicit_ids_up_to_the_limit_are_kept_and_new_ids_come_after_them(
+    client, manager, ids_reset
+):
     factories.product(sku="MUG", stock_level=Decimal(5))
     line = {"id": MAX_ID - 1, "name": "Mug", "sku": "MUG", "quantity": 1, "price": 1}
     response = put(client, manager, MAX_ID, {"items": [line]})
