@@ -76,11 +76,6 @@ def _insufficient_scope(scopes, joiner):
     )
 
 
-def granted_scopes():
-    """The scopes of the current request's token (after require_scope let it in)."""
-    return g.cs_scopes
-
-
 def holds_manage_scope():
     """Whether the token holds a manage scope: a token without one is a v1 token, which
     keeps v1 behaviour exactly (manage.md §1)."""
