@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import uuid
@@ -13,10 +14,20 @@ from models.clients import ALL_SCOPES
 ALGORITHM = "HS256"
 TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "client_id", "iat", "nbf", "exp", "jti", "scope"]
+TIME_CLAIMS = ("iat", "nbf", "exp")
+TEXT_CLAIMS = ("iss", "sub", "client_id", "jti", "scope")
+# Client ids are 32 hex digits (new_client_id); ids made otherwise (a dashed UUID, a name
+# chosen by hand) keep working when they stay within the URL-safe characters and the
+# column's 64. Anything else names no client and never reaches SQL.
+CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 
 def new_client_id():
     return uuid.uuid4().hex
+
+
+def well_formed_client_id(value):
+    return isinstance(value, str) and CLIENT_ID.fullmatch(value) is not None
 
 
 def new_secret():
@@ -83,13 +94,18 @@ _verified = {}
 VERIFIED_CACHE_SIZE = 4096
 
 
-def verify(token, *, key, issuer, audience):
-    """Decode and check a token; the algorithm is pinned, so `none` and confusion fail."""
-    cache_key = (token, key, issuer, audience)
+def verify(token, *, key, issuer, audience, lifetime):
+    """Decode and check a token; the algorithm is pinned, so `none` and confusion fail.
+
+    Only tokens this service could have issued pass: every claim of the type `issue` writes,
+    `sub` equal to `client_id`, and a lifetime of at most `lifetime` seconds.
+    """
+    cache_key = (token, key, issuer, audience, lifetime)
     claims = _verified.get(cache_key)
     if claims is not None and _still_valid(claims):
         return claims
     claims = _decode(token, key=key, issuer=issuer, audience=audience)
+    _check_claims(claims, lifetime)
     if len(_verified) >= VERIFIED_CACHE_SIZE:
         _verified.clear()
     _verified[cache_key] = claims
@@ -99,7 +115,11 @@ def verify(token, *, key, issuer, audience):
 def _still_valid(claims):
     """The time checks PyJWT made when the token was verified, made again now."""
     now = time.time()
-    return int(claims["iat"]) <= now and int(claims["nbf"]) <= now < int(claims["exp"])
+    return claims["iat"] <= now and claims["nbf"] <= now < claims["exp"]
+
+
+# Descriptions are ours alone: PyJWT's messages name its internals (decoders, claim formats).
+INVALID = "The access token is invalid"
 
 
 def _decode(token, *, key, issuer, audience):
@@ -110,17 +130,31 @@ def _decode(token, *, key, issuer, audience):
             algorithms=[ALGORITHM],
             audience=audience,
             issuer=issuer,
-            options={"require": REQUIRED_CLAIMS},
+            # strict_aud: `aud` is the one string we write, never a list that contains it.
+            options={"require": REQUIRED_CLAIMS, "strict_aud": True},
         )
     except jwt.ExpiredSignatureError:
         raise TokenError("The access token has expired") from None
     except jwt.ImmatureSignatureError:
         raise TokenError("The access token is not valid yet") from None
-    except jwt.InvalidTokenError as error:
-        raise TokenError(f"The access token is invalid: {error}") from None
+    except jwt.InvalidTokenError:
+        raise TokenError(INVALID) from None
     if str(decoded["header"].get("typ", "")).lower() not in (TOKEN_TYPE, "application/at+jwt"):
-        raise TokenError("The access token is invalid: not an at+jwt token")
-    claims = decoded["payload"]
-    if not isinstance(claims["scope"], str) or not isinstance(claims["client_id"], str):
-        raise TokenError("The access token is invalid: malformed claims")
-    return claims
+        raise TokenError(INVALID)
+    return decoded["payload"]
+
+
+def _check_claims(claims, lifetime):
+    """What PyJWT lets through and `issue` never writes: times as digit strings or floats,
+    a lifetime beyond the configured one (exp=2**70), claims of other types, a `sub` that
+    is not the client."""
+    times = [claims[name] for name in TIME_CLAIMS]
+    if any(type(value) is not int for value in times):
+        raise TokenError(INVALID)
+    iat, nbf, exp = times
+    if not (iat <= nbf < exp and exp - iat <= lifetime):
+        raise TokenError(INVALID)
+    if any(not isinstance(claims[name], str) for name in TEXT_CLAIMS):
+        raise TokenError(INVALID)
+    if claims["sub"] != claims["client_id"] or not well_formed_client_id(claims["client_id"]):
+        raise TokenError(INVALID)
