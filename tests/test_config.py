@@ -1,5 +1,7 @@
 """GET /config and GET /fulfilmentstatuses: shapes, key order and JSON types."""
 
+import secrets
+
 import pytest
 
 from api.settings import ConfigurationError
@@ -58,11 +60,20 @@ def test_symbol_override(make_app):
         ("CS_TOKEN_SECRET", "short", "TOKEN_SECRET"),
         ("CS_MAX_PAGE_SIZE", 0, "MAX_PAGE_SIZE"),
         ("CS_TOKEN_LIFETIME", -5, "TOKEN_LIFETIME"),
+        ("CS_TOKEN_SECRET", "a" * 32, "TOKEN_SECRET is not random"),
+        ("CS_TOKEN_SECRET", "abcabcab" * 8, "TOKEN_SECRET is not random"),
+        ("CS_TOKEN_SECRET", "0123456" * 10, "TOKEN_SECRET is not random"),
     ],
 )
 def test_bad_settings_stop_the_service_at_start(make_app, setting, value, message):
     with pytest.raises(ConfigurationError, match=message):
         make_app(**{setting: value})
+
+
+def test_random_signing_keys_are_accepted(make_app):
+    for key in (secrets.token_hex(16), secrets.token_urlsafe(32), "01234567" * 4):
+        settings = make_app(CS_TOKEN_SECRET=key).extensions["community_store_api"].settings
+        assert settings.token_secret == key.encode()
 
 
 def test_no_signing_key_refuses_to_start_outside_demo_mode(make_app):
