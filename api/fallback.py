@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from api.errors import ApiError
+from api.errors import NO_STORE, ApiError
 from api.hooks import install
 
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -33,9 +33,12 @@ def _allowed_methods():
 def unrouted(rest=""):
     """Answer a path or method no route of the API serves."""
     allowed = _allowed_methods()
+    # The token endpoint's answers are never cached, its 405s included.
+    headers = dict(NO_STORE) if request.endpoint == "cs_fallback.unrouted_token" else {}
     if allowed:
-        raise ApiError(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
-    raise ApiError(404, "Not Found")
+        headers["Allow"] = ", ".join(allowed)
+        raise ApiError(405, "Method Not Allowed", headers=headers)
+    raise ApiError(404, "Not Found", headers=headers)
 
 
 def register(app, api_prefix, token_path):

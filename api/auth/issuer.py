@@ -7,9 +7,9 @@ from flask import g, request
 from flask.views import MethodView
 
 from api.auth.lookups import find_client
-from api.auth.tokens import ScopeError, grant_scopes, issue, secret_matches
+from api.auth.tokens import ScopeError, grant_scopes, issue, secret_matches, well_formed_client_id
 from api.blueprints import ApiBlueprint
-from api.errors import OAuthError
+from api.errors import NO_STORE, OAuthError
 from api.hooks import state
 from api.jsonio import json_response
 from api.schemas.auth import TokenErrorSchema, TokenRequestSchema, TokenSchema
@@ -20,8 +20,6 @@ blp = ApiBlueprint(
     description="OAuth2 client-credentials token endpoint.",
     error_shape="oauth",
 )
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @blp.url_value_preprocessor
@@ -74,7 +72,9 @@ def _authenticate_client(params):
             "The request is missing the client_id parameter",
             hint="Send client_id and client_secret, or use HTTP Basic authentication",
         )
-    client = find_client(client_id)
+    # A client id no client can have names none, and never reaches SQL: a NUL in it made
+    # PostgreSQL fail the request.
+    client = find_client(client_id) if well_formed_client_id(client_id) else None
     if (
         client is None
         or client.revoked_at is not None
