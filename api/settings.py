@@ -35,6 +35,9 @@ class Settings:
     token_lifetime: int
     token_issuer: str
     token_audience: str
+    token_max_failures: int
+    token_max_address_failures: int
+    token_failure_window: int
 
 
 def _timezone(name):
@@ -127,4 +130,9 @@ def load_settings(config, instance_path):
         token_lifetime=_positive(config, "CS_TOKEN_LIFETIME", "TOKEN_LIFETIME"),
         token_issuer=config["CS_TOKEN_ISSUER"],
         token_audience=config["CS_TOKEN_AUDIENCE"],
+        token_max_failures=_positive(config, "CS_TOKEN_MAX_FAILURES", "TOKEN_MAX_FAILURES"),
+        token_max_address_failures=_positive(
+            config, "CS_TOKEN_MAX_ADDRESS_FAILURES", "TOKEN_MAX_ADDRESS_FAILURES"
+        ),
+        token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
     )

@@ -6,6 +6,7 @@ import orjson
 from flask import g, request
 from flask.views import MethodView
 
+from api.auth.addresses import client_address
 from api.auth.lookups import find_client
 from api.auth.tokens import ScopeError, grant_scopes, issue, secret_matches, well_formed_client_id
 from api.blueprints import ApiBlueprint
@@ -13,6 +14,7 @@ from api.errors import NO_STORE, OAuthError
 from api.hooks import state
 from api.jsonio import json_response
 from api.schemas.auth import TokenErrorSchema, TokenRequestSchema, TokenSchema
+from store import token_failures
 
 blp = ApiBlueprint(
     "oauth",
@@ -49,14 +51,10 @@ def _basic_credentials():
     return unquote_plus(auth.username or ""), unquote_plus(auth.password or "")
 
 
-def _invalid_client(used_basic):
-    headers = {"WWW-Authenticate": 'Basic realm="OAuth"'} if used_basic else None
-    return OAuthError(401, "invalid_client", "Client authentication failed", headers=headers)
-
-
-def _authenticate_client(params):
+def _credentials(params):
+    """(client_id, secret, whether HTTP Basic carried them)."""
     basic = _basic_credentials()
-    body_id, body_secret = params.get("client_id"), params.get("client_secret")
+    body_id = params.get("client_id")
     if basic is not None:
         if body_id and body_id != basic[0]:
             raise OAuthError(
@@ -64,7 +62,7 @@ def _authenticate_client(params):
             )
         client_id, secret = basic
     else:
-        client_id, secret = body_id, body_secret
+        client_id, secret = body_id, params.get("client_secret")
     if not client_id:
         raise OAuthError(
             400,
@@ -72,16 +70,52 @@ def _authenticate_client(params):
             "The request is missing the client_id parameter",
             hint="Send client_id and client_secret, or use HTTP Basic authentication",
         )
-    # A client id no client can have names none, and never reaches SQL: a NUL in it made
-    # PostgreSQL fail the request.
-    client = find_client(client_id) if well_formed_client_id(client_id) else None
+    return client_id, secret, basic is not None
+
+
+def _invalid_client(used_basic):
+    headers = {"WWW-Authenticate": 'Basic realm="OAuth"'} if used_basic else None
+    return OAuthError(401, "invalid_client", "Client authentication failed", headers=headers)
+
+
+def _slow_down(retry_after):
+    # RFC 6749 has no code for this; RFC 8628's slow_down says "you are asking too often",
+    # where temporarily_unavailable would blame the server.
+    return OAuthError(
+        429,
+        "slow_down",
+        "Too many failed client authentications: try again later",
+        hint="Wait the number of seconds in Retry-After, and check the client credentials",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _authenticate_client(settings, params):
+    client_id, secret, used_basic = _credentials(params)
+    # A client id no client can have names none, and never reaches SQL (a NUL in it would
+    # make PostgreSQL fail); its failures count for the address alone.
+    known_id = client_id if well_formed_client_id(client_id) else None
+    address = client_address(request.environ, settings.trust_proxy_headers)
+    limits = token_failures.Limits(
+        settings.token_max_failures,
+        settings.token_max_address_failures,
+        settings.token_failure_window,
+    )
+    # Checked before the secret is, so a locked-out caller learns nothing from trying.
+    verdict = token_failures.check(known_id, address, limits)
+    if verdict.retry_after:
+        raise _slow_down(verdict.retry_after)
+    client = find_client(known_id) if known_id is not None else None
     if (
         client is None
         or client.revoked_at is not None
         or not secret
         or not secret_matches(secret, client.secret_digest)
     ):
-        raise _invalid_client(basic is not None)
+        token_failures.record(known_id, address, limits.window)
+        raise _invalid_client(used_basic)
+    if verdict.client_failures:
+        token_failures.clear(known_id, address)
     return client
 
 
@@ -91,6 +125,9 @@ class Token(MethodView):
     @blp.response(200, TokenSchema)
     @blp.alt_response(400, schema=TokenErrorSchema, description="Bad request")
     @blp.alt_response(401, schema=TokenErrorSchema, description="Client authentication failed")
+    @blp.alt_response(
+        429, schema=TokenErrorSchema, description="Too many failed client authentications"
+    )
     def post(self):
         """Issue an access token for a client's credentials."""
         params = _parameters()
@@ -101,12 +138,12 @@ class Token(MethodView):
                 "The authorization grant type is not supported by the authorization server",
                 hint="Use grant_type=client_credentials",
             )
-        client = _authenticate_client(params)
+        settings = state().settings
+        client = _authenticate_client(settings, params)
         try:
             scopes = grant_scopes(params.get("scope"), client.scope_list)
         except ScopeError as error:
             raise OAuthError(400, "invalid_scope", str(error)) from None
-        settings = state().settings
         token = issue(
             client.client_id,
             scopes,

@@ -1,0 +1,92 @@
+"""Failed client authentications at the token endpoint: recorded, counted, cleared.
+
+They are kept in the database, so every worker of every server counts the same failures.
+They are counted per (client id, address) and per address, never per client id alone:
+client ids are not secret, and anyone could otherwise lock an integration out. A failure
+is a row; rows older than the window no longer count and are deleted as new ones come in.
+"""
+
+import datetime
+import math
+from typing import NamedTuple
+
+from peewee import Value
+
+from models.base import utcnow
+from models.prepared import Prepared
+from models.token_failures import TokenFailure
+
+
+class Limits(NamedTuple):
+    per_client: int  # failures of one client id from one address, within the window
+    per_address: int  # failures from one address, whatever the client ids
+    window: int  # seconds
+
+
+class Verdict(NamedTuple):
+    retry_after: int  # seconds until the caller may try again; 0: it may now
+    client_failures: int  # recent failures of this client id from this address
+
+
+# An address's recent failures, newest first: the one query of a check. `since` comes as
+# the database stores it (Value: no conversion on the first, compiling run either).
+_recent = Prepared(
+    lambda address, since, limit: (
+        TokenFailure.select(TokenFailure.client_id, TokenFailure.failed_at)
+        .where(
+            (TokenFailure.address == address)
+            & (TokenFailure.failed_at > Value(since, converter=False))
+        )
+        .order_by(TokenFailure.failed_at.desc())
+        .limit(limit)
+    )
+)
+
+
+def _unlocked_at(times, limit, window):
+    """When fewer than `limit` of these failures (newest first) are left in the window."""
+    if len(times) < limit:
+        return None
+    return times[limit - 1] + datetime.timedelta(seconds=window)
+
+
+def check(client_id, address, limits, now=None):
+    """Whether `client_id` (None: a malformed one) may try to authenticate from `address`.
+
+    One indexed query, which finds nothing for an address without recent failures. It reads
+    the address's newest failures up to the larger limit: when a client's limit-th newest
+    failure lies beyond them, the address itself is locked at least as long.
+    """
+    now = now or utcnow()
+    since = TokenFailure.failed_at.db_value(now - datetime.timedelta(seconds=limits.window))
+    rows = _recent.rows(address, since, max(limits.per_client, limits.per_address))
+    if not rows:
+        return Verdict(0, 0)
+    mine = [at for failed_id, at in rows if client_id is not None and failed_id == client_id]
+    unlocks = [
+        at
+        for at in (
+            _unlocked_at([at for _, at in rows], limits.per_address, limits.window),
+            _unlocked_at(mine, limits.per_client, limits.window),
+        )
+        if at is not None
+    ]
+    if not unlocks:
+        return Verdict(0, len(mine))
+    return Verdict(max(1, math.ceil((max(unlocks) - now).total_seconds())), len(mine))
+
+
+def record(client_id, address, window, now=None):
+    """Count a failure, and delete the failures that have left the window."""
+    now = now or utcnow()
+    TokenFailure.insert(client_id=client_id, address=address, failed_at=now).execute()
+    expired = now - datetime.timedelta(seconds=window)
+    TokenFailure.delete().where(TokenFailure.failed_at <= expired).execute()
+
+
+def clear(client_id, address=None):
+    """Forget a client's failures (from one address, or from every address)."""
+    condition = TokenFailure.client_id == client_id
+    if address is not None:
+        condition &= TokenFailure.address == address
+    return TokenFailure.delete().where(condition).execute()
