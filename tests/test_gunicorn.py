@@ -7,7 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -161,3 +163,47 @@ def test_sigterm_lets_the_request_in_flight_finish(store_env, tmp_path):
         assert server.process.wait(timeout=30) == 0
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("log_json", ["0", "1"])
+def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_json):
+    server = Gunicorn(
+        {**store_env, "LOG_JSON": log_json},
+        workers=1,
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path / "gunicorn.log",
+    )
+    secret = f"query-secret-{uuid.uuid4().hex}"
+    with server:
+        for path in [
+            f"/oauth/2.0/token?client_secret={secret}&client_id=x",
+            f"/oauth/2.0/token/?client_secret={secret}",
+            f"/oauth/2.0/%74oken?client_secret={secret}",
+        ]:
+            request = urllib.request.Request(
+                server.url + path,
+                data=b"grant_type=client_credentials&client_id=nobody",
+                headers={"X-Request-ID": "token-query"},
+                method="POST",
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            refused.value.close()
+        deadline = time.monotonic() + 20
+        while server.read_log().count("token-query") < 2:
+            assert time.monotonic() < deadline, server.read_log()[-2000:]
+            time.sleep(0.05)
+    log = server.read_log()
+    assert secret not in log
+    assert "[redacted]" in log
+    lines = [line for line in log.splitlines() if "token-query" in line]
+    assert len(lines) == 2
+    if log_json == "1":
+        line = json.loads(lines[0])
+        assert (line["path"], line["query"], line["status"]) == (
+            "/oauth/2.0/token",
+            "[redacted]",
+            401,
+        )
+    else:
+        assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in lines[0]

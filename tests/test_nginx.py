@@ -500,3 +500,30 @@ def test_docs_are_served_through_nginx_compressed(untrusted):
     assert reply.headers["Content-Encoding"] == "gzip"
     spec = call(base, "GET", "/cs/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
     assert spec.headers["Content-Encoding"] == "gzip"
+
+
+def test_a_secret_in_the_token_query_string_is_in_neither_log(app, untrusted):
+    secret = f"query-secret-{uuid.uuid4().hex}"
+    reply = call(
+        untrusted.nginx.url,
+        "POST",
+        f"/oauth/2.0/token?client_secret={secret}",
+        "grant_type=client_credentials&client_id=nobody",
+        {"Content-Type": "application/x-www-form-urlencoded", "X-Request-ID": "query-secret"},
+    )
+    oauth_error(reply, 401, "invalid_client")
+    marker = "request_id=query-secret "
+    nginx_line = wait_until(
+        lambda: next((ln for ln in untrusted.nginx_log().splitlines() if marker in ln), None),
+        what="nginx log line",
+    )
+    gunicorn_line = wait_until(
+        lambda: next((ln for ln in untrusted.gunicorn_log().splitlines() if marker in ln), None),
+        what="gunicorn log line",
+    )
+    assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in nginx_line
+    assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in gunicorn_line
+    assert secret not in untrusted.nginx_log() + untrusted.gunicorn_log()
+    # Other paths keep their query strings in the log.
+    call(untrusted.nginx.url, "GET", "/healthz?probe=1", headers={"X-Request-ID": "kept-query"})
+    wait_until(lambda: "/healthz?probe=1 " in untrusted.nginx_log(), what="nginx log line")
