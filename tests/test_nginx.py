@@ -502,6 +502,36 @@ def test_docs_are_served_through_nginx_compressed(untrusted):
     assert spec.headers["Content-Encoding"] == "gzip"
 
 
+def test_nginx_limits_token_requests_per_address_in_the_oauth_shape(untrusted, nginx_binary, tls):
+    # The deployed zone and location, with a limit small enough to reach in a few requests.
+    edits = [("rate=10r/s", "rate=1r/m"), ("burst=50", "burst=3")]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with Nginx(nginx_binary, untrusted.gunicorn.port, tls, edits) as nginx:
+        replies = [
+            call(
+                nginx.url,
+                "POST",
+                "/oauth/2.0/token",
+                "grant_type=password",
+                {**form, "X-Request-ID": f"limited-{n}"},
+            )
+            for n in range(8)
+        ]
+        statuses = [reply.status for reply in replies]
+        assert statuses[:4] == [400] * 4, statuses
+        assert 429 in statuses, statuses
+        limited = next(reply for reply in replies if reply.status == 429)
+        oauth_error(limited, 429, "slow_down")
+        assert limited.headers["Retry-After"] == "1"
+        assert limited.headers["Cache-Control"] == "no-store"
+        # Nothing else is limited.
+        assert {call(nginx.url, "GET", "/healthz").status for _ in range(10)} == {200}
+    # nginx answered the 429s itself: gunicorn never saw them.
+    rid = limited.headers["X-Request-ID"]
+    assert rid.startswith("limited-")
+    assert rid not in untrusted.gunicorn_log()
+
+
 def test_a_secret_in_the_token_query_string_is_in_neither_log(app, untrusted):
     secret = f"query-secret-{uuid.uuid4().hex}"
     reply = call(
