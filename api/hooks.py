@@ -26,7 +26,8 @@ def new_request_id():
 
 
 def start_request():
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    environ = request.environ
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
     g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
     request.max_content_length = current_app.config["CS_MAX_BODY_SIZE"]
 
@@ -40,7 +41,10 @@ def bind_database():
 
 
 def connect_database():
-    database = bind_database()
+    api_state = state()
+    database = api_state.database
+    if db.obj is not database:
+        db.initialize(database)
     try:
         database.connect(reuse_if_open=True)
     except (OperationalError, InterfaceError):
@@ -50,7 +54,19 @@ def connect_database():
         # Every pooled connection stayed busy for DATABASE_TIMEOUT: as unavailable as a
         # database that does not answer, and answered the same way (503, Retry-After).
         raise OperationalError(str(error)) from error
-    state().check_schema()
+    api_state.check_schema()
+
+
+def start_database_request():
+    # One hook rather than two: each hook costs Flask a lookup and a call on every request.
+    start_request()
+    connect_database()
+
+
+def start_oauth_request():
+    # First, so that even the database's errors come in the OAuth error shape.
+    g.cs_oauth_route = True
+    start_database_request()
 
 
 def finish_request(response):
@@ -83,11 +99,16 @@ def discard_connection(database):
     database.manual_close()
 
 
-def install(blueprint, database=True):
-    """Give a blueprint the API's hooks and error handlers (its own, never the host app's)."""
-    blueprint.before_request(start_request)
-    if database:
-        blueprint.before_request(connect_database)
+def install(blueprint, database=True, oauth=False):
+    """Give a blueprint the API's hooks and error handlers (its own, never the host app's);
+    `oauth`: its errors come in the OAuth error shape."""
+    if oauth:
+        blueprint.before_request(start_oauth_request)
+    elif database:
+        blueprint.before_request(start_database_request)
+    else:
+        blueprint.before_request(start_request)
+    if database or oauth:
         blueprint.teardown_request(close_database)
     blueprint.after_request(finish_request)
     register_error_handlers(blueprint)

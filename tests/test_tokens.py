@@ -5,8 +5,10 @@ from urllib.parse import quote_plus, urlencode
 
 import jwt
 import pytest
+from flask import request
 from playhouse.test_utils import count_queries
 
+from api.auth.issuer import _form
 from models.base import utcnow
 from models.clients import ALL_SCOPES, ApiClient
 from tests import factories
@@ -273,3 +275,21 @@ def test_scope_errors_and_other_methods_are_never_cached(client, credentials):
     for response in (invalid_scope, wrong_method):
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["Pragma"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"grant_type=client_credentials&client_id=a&client_secret=b",
+        b"client_id=first&client_id=second",
+        b"scope=cs%3Aorders%3Aread+cs%3Aconfig%3Aread&empty=&bare",
+        b"client_secret=%FF%FEnot-utf8&client_id=%C3%A9",
+        b"client_secret=a%00b&x=%zz&%=1",
+        b"\xff\xfe raw bytes that are not UTF-8",
+        b"a=1;b=2&c=3",
+        b"",
+    ],
+)
+def test_form_bodies_read_as_werkzeug_reads_them(app, raw):
+    with app.test_request_context(method="POST", data=raw, content_type=FORM):
+        assert _form(raw) == request.form.to_dict()

@@ -7,11 +7,29 @@ import ipaddress
 IPV6_PREFIX = 64
 
 
+# Parsing an address costs more than the rest of the lookup: most callers come back.
+_seen = {}
+SEEN_SIZE = 4096
+# Longer than any address (45 characters at most, with an IPv6 zone a few more).
+MAX_LENGTH = 64
+
+
 def _normalized(value):
     """An IPv4 address, or an IPv6 address's /64 network; None when `value` is neither."""
+    if value is None or len(value) > MAX_LENGTH:
+        return None
+    found = _seen.get(value, False)
+    if found is False:
+        if len(_seen) >= SEEN_SIZE:
+            _seen.clear()
+        found = _seen[value] = _parse(value)
+    return found
+
+
+def _parse(value):
     try:
         address = ipaddress.ip_address(value.strip())
-    except (AttributeError, ValueError):
+    except ValueError:
         return None
     if address.version == 6:
         if address.ipv4_mapped is not None:

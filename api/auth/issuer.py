@@ -1,6 +1,6 @@
 """POST /oauth/2.0/token: the client-credentials grant (API.md §4)."""
 
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 from flask import g, request
@@ -23,28 +23,43 @@ blp = ApiBlueprint(
     error_shape="oauth",
 )
 
+FORM = "application/x-www-form-urlencoded"
 
-@blp.url_value_preprocessor
-def speak_oauth(endpoint, values):
-    # Runs before the blueprint's before_request hooks, so even their errors (a 503 while
-    # the database is unreachable) come in the OAuth error shape.
-    g.cs_oauth_route = True
+
+def _form(raw):
+    """A urlencoded body as werkzeug's form parser reads it (first value of a repeated
+    key; a body that is not UTF-8 reads as empty), without its per-request machinery."""
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return {}
+    params = {}
+    for key, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
+        params.setdefault(key, value)
+    return params
 
 
 def _parameters():
     """Form, multipart or JSON-object parameters, all as strings or None."""
-    if request.mimetype == "application/json" or request.get_data(cache=True)[:1] == b"{":
+    raw = request.get_data(cache=True)
+    # As werkzeug's Request.mimetype, read straight from the environ.
+    mimetype = request.environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+    if mimetype == "application/json" or raw[:1] == b"{":
         try:
-            body = orjson.loads(request.get_data(cache=True))
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise OAuthError(400, "invalid_request", "The body is not valid JSON") from None
         if not isinstance(body, dict):
             raise OAuthError(400, "invalid_request", "The body must be a JSON object")
         return {key: value for key, value in body.items() if isinstance(value, str)}
+    if mimetype == FORM:
+        return _form(raw)
     return request.form
 
 
 def _basic_credentials():
+    if "HTTP_AUTHORIZATION" not in request.environ:
+        return None
     auth = request.authorization
     if auth is None or auth.type != "basic":
         return None
@@ -121,12 +136,19 @@ def _authenticate_client(settings, params):
 
 @blp.route("")
 class Token(MethodView):
-    @blp.document_body(TokenRequestSchema, "application/x-www-form-urlencoded")
+    # The view keeps no state: one instance serves every request.
+    init_every_request = False
+
+    @blp.documented_only
+    @blp.document_body(TokenRequestSchema, FORM)
     @blp.response(200, TokenSchema)
     @blp.alt_response(400, schema=TokenErrorSchema, description="Bad request")
     @blp.alt_response(401, schema=TokenErrorSchema, description="Client authentication failed")
     @blp.alt_response(
-        429, schema=TokenErrorSchema, description="Too many failed client authentications"
+        429,
+        schema=TokenErrorSchema,
+        description="Too many failed client authentications (slow_down)",
+        headers={"Retry-After": {"$ref": "#/components/headers/RetryAfter"}},
     )
     def post(self):
         """Issue an access token for a client's credentials."""

@@ -8,6 +8,8 @@ import time
 import uuid
 
 import jwt
+import orjson
+from jwt.algorithms import HMACAlgorithm
 
 from models.clients import ALL_SCOPES
 
@@ -66,6 +68,29 @@ def grant_scopes(requested, allowed):
     return granted
 
 
+class _HS256(HMACAlgorithm):
+    """PyJWT's HS256, remembering the keys it has checked: PyJWT checks a key on every
+    signature (not PEM, SSH, DER or a JWK?), and the service signs with one key."""
+
+    def __init__(self):
+        super().__init__(HMACAlgorithm.SHA256)
+        self._prepared = {}
+
+    def prepare_key(self, key):
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            if len(self._prepared) >= 8:
+                self._prepared.clear()
+            prepared = self._prepared[key] = super().prepare_key(key)
+        return prepared
+
+
+# PyJWT's JWS layer signs; the claims are ours, so orjson serializes them (PyJWT's JWT
+# layer would copy them, look for datetimes and run the json module).
+_signer = jwt.PyJWS(algorithms=[])
+_signer.register_algorithm(ALGORITHM, _HS256())
+
+
 def issue(client_id, scopes, *, key, issuer, audience, lifetime, now=None):
     now = int(time.time() if now is None else now)
     claims = {
@@ -76,10 +101,12 @@ def issue(client_id, scopes, *, key, issuer, audience, lifetime, now=None):
         "iat": now,
         "nbf": now,
         "exp": now + lifetime,
-        "jti": uuid.uuid4().hex,
+        "jti": secrets.token_hex(16),
         "scope": " ".join(scopes),
     }
-    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": TOKEN_TYPE})
+    return _signer.encode(
+        orjson.dumps(claims), key, algorithm=ALGORITHM, headers={"typ": TOKEN_TYPE}
+    )
 
 
 class TokenError(ValueError):
