@@ -1,6 +1,21 @@
-"""Service settings, each read from the environment once."""
+"""Service settings: read from the environment once (Config), then validated once at
+start-up into the Settings every part of the service reads (load_settings)."""
 
 import os
+import secrets
+import stat
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import get_currency_precision, get_currency_symbol, is_currency
+
+# Where a Flask app keeps the API's state: app.extensions[EXTENSION].
+EXTENSION = "community_store_api"
+MIN_SECRET_BYTES = 32
+# A random key of 32 characters or more has many more distinct characters (32 random hex
+# digits: 14 on average, fewer than 8 once in 30 million keys); fewer betrays a typed
+# placeholder such as "a" * 32.
+MIN_SECRET_DISTINCT = 8
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -59,3 +74,129 @@ class Config:
 
     def as_dict(self):
         return {key: value for key, value in vars(self).items() if key.startswith("CS_")}
+
+
+# --- validated settings ---
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that would make the service misbehave; the service does not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_prefix: str
+    token_path: str
+    timezone_name: str
+    timezone: ZoneInfo
+    currency_code: str
+    currency_symbol: str
+    currency_digits: int
+    vat_number: bool
+    max_page_size: int
+    trust_proxy_headers: bool
+    token_secret: bytes
+    token_lifetime: int
+    token_issuer: str
+    token_audience: str
+    token_max_failures: int
+    token_max_address_failures: int
+    token_failure_window: int
+
+
+def _timezone(name):
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"STORE_TIMEZONE {name!r} is not an IANA time zone name (e.g. Europe/Rome)"
+        ) from None
+
+
+def _currency(code):
+    if not isinstance(code, str) or not is_currency(code):
+        raise ConfigurationError(f"STORE_CURRENCY {code!r} is not an ISO 4217 currency code")
+    return code
+
+
+def _demo_secret(instance_path):
+    """Generate the demo signing key once and keep it in the instance folder, so every
+    worker process and every restart signs with the same key."""
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "demo-token-secret")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    except FileExistsError:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        value = secrets.token_urlsafe(48)
+        fh.write(value)
+    return value
+
+
+def _token_secret(config, instance_path):
+    secret = config.get("CS_TOKEN_SECRET")
+    if not secret:
+        if not config.get("CS_DEMO_MODE"):
+            raise ConfigurationError(
+                "TOKEN_SECRET is not set: set it to a random string of at least 32 bytes "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                "or set DEMO_MODE=1 to let the service generate one for a demo"
+            )
+        secret = _demo_secret(instance_path)
+    raw = secret.encode() if isinstance(secret, str) else secret
+    if len(raw) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"TOKEN_SECRET must be at least {MIN_SECRET_BYTES} bytes long")
+    _refuse_weak_secret(raw)
+    return raw
+
+
+def _refuse_weak_secret(raw):
+    distinct = len(set(raw))
+    if distinct < MIN_SECRET_DISTINCT:
+        raise ConfigurationError(
+            f"TOKEN_SECRET is not random: it has only {distinct} distinct characters "
+            f"(at least {MIN_SECRET_DISTINCT} needed); generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def _positive(config, key, setting):
+    value = config.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigurationError(f"{setting} must be a positive integer, got {value!r}")
+    return value
+
+
+def _prefix(value, setting):
+    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
+        raise ConfigurationError(f"{setting} must start with / and not end with /: {value!r}")
+    return value
+
+
+def load_settings(config, instance_path):
+    tz_name = config.get("CS_STORE_TIMEZONE") or "UTC"
+    code = _currency(config.get("CS_STORE_CURRENCY") or "USD")
+    return Settings(
+        api_prefix=_prefix(config["CS_API_PREFIX"], "API_PREFIX"),
+        token_path=_prefix(config["CS_TOKEN_PATH"], "TOKEN_PATH"),
+        timezone_name=tz_name,
+        timezone=_timezone(tz_name),
+        currency_code=code,
+        currency_symbol=config.get("CS_STORE_CURRENCY_SYMBOL")
+        or get_currency_symbol(code, locale="en_US"),
+        currency_digits=get_currency_precision(code),
+        vat_number=bool(config.get("CS_STORE_VAT_NUMBER")),
+        max_page_size=_positive(config, "CS_MAX_PAGE_SIZE", "MAX_PAGE_SIZE"),
+        trust_proxy_headers=bool(config.get("CS_TRUST_PROXY_HEADERS")),
+        token_secret=_token_secret(config, instance_path),
+        token_lifetime=_positive(config, "CS_TOKEN_LIFETIME", "TOKEN_LIFETIME"),
+        token_issuer=config["CS_TOKEN_ISSUER"],
+        token_audience=config["CS_TOKEN_AUDIENCE"],
+        token_max_failures=_positive(config, "CS_TOKEN_MAX_FAILURES", "TOKEN_MAX_FAILURES"),
+        token_max_address_failures=_positive(
+            config, "CS_TOKEN_MAX_ADDRESS_FAILURES", "TOKEN_MAX_ADDRESS_FAILURES"
+        ),
+        token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
+    )

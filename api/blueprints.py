@@ -86,6 +86,15 @@ class ApiBlueprint(flask_smorest.Blueprint):
         secured = "security" in doc_info.get("manual_doc", {})
         return openapi.add_error_responses(doc, secured=secured, oauth=self.error_shape == "oauth")
 
+    def document_response(self, schema, status=200, **kwargs):
+        """Document the success response of a view that builds it itself.
+
+        Views return their JSON already serialized (with orjson, from the store's
+        documents): dumping a page through marshmallow would cost more than the rest of the
+        request. The schema is the document's description, checked against real responses
+        by the tests."""
+        return self.alt_response(status, schema=schema, success=True, **kwargs)
+
     def document_body(self, schema, content_type="application/json"):
         """Document a request body that the view reads itself (no parsing here)."""
 

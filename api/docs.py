@@ -9,7 +9,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
 from markupsafe import escape
 
-from api.errors import not_found
+from api.errors import ApiError
 from api.hooks import install, state
 
 blp = install(Blueprint("cs_docs", __name__), database=False)
@@ -134,5 +134,5 @@ def init_script():
 def asset(version, filename):
     """Serve one file of the Swagger UI distribution."""
     if version != swagger_ui_version() or filename not in ASSETS:
-        not_found("Not Found")
+        raise ApiError(404, "Not Found")
     return send_from_directory(str(_dist()), filename, max_age=ASSET_MAX_AGE)

@@ -2,12 +2,13 @@
 
 import logging
 
-import orjson
-from flask import Response, current_app, g, request
+from flask import current_app, g, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from api.jsonio import json_response
 from models.schema import SchemaOutdated
+from store.errors import Conflict, Invalid, NotFound, StoreError, Unprocessable
 
 log = logging.getLogger("community_store_api")
 
@@ -18,12 +19,14 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class ApiError(Exception):
     """An error in the API shape: {"error": true, "errors": [...], "fields": {...}}."""
 
-    def __init__(self, status, message, fields=None, headers=None):
+    def __init__(self, status, message, fields=None, headers=None, details=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = fields
         self.headers = headers or {}
+        # Extra top-level keys of the document (a conflict's `shortages`, say).
+        self.details = details or {}
 
 
 class OAuthError(Exception):
@@ -38,27 +41,12 @@ class OAuthError(Exception):
         self.headers = headers or {}
 
 
-def abort(status, message, fields=None, headers=None):
-    raise ApiError(status, message, fields=fields, headers=headers)
-
-
-def bad_request(message, fields=None):
-    raise ApiError(400, message, fields=fields)
-
-
-def not_found(message):
-    raise ApiError(404, message)
-
-
-def json_body(payload, status, headers=None):
-    return Response(orjson.dumps(payload), status, headers, mimetype="application/json")
-
-
 def api_error_response(error):
     payload = {"error": True, "errors": [error.message]}
     if error.fields:
         payload["fields"] = error.fields
-    return json_body(payload, error.status, error.headers)
+    payload.update(error.details)
+    return json_response(payload, error.status, error.headers)
 
 
 def oauth_error_response(error):
@@ -67,7 +55,7 @@ def oauth_error_response(error):
         payload["hint"] = error.hint
     payload["message"] = error.description
     headers = {**error.headers, **NO_STORE} if _oauth_route() else error.headers
-    return json_body(payload, error.status, headers)
+    return json_response(payload, error.status, headers)
 
 
 def _oauth_route():
@@ -88,6 +76,16 @@ def render(error):
 
 def handle_api_error(error):
     return render(error)
+
+
+# The store's domain errors, as statuses.
+STORE_ERROR_STATUS = {NotFound: 404, Invalid: 400, Conflict: 409, Unprocessable: 422}
+
+
+def handle_store_error(error):
+    status = STORE_ERROR_STATUS.get(type(error), 400)
+    details = getattr(error, "details", None)
+    return render(ApiError(status, error.message, fields=error.fields, details=details))
 
 
 def handle_oauth_error(error):
@@ -145,6 +143,7 @@ def register_error_handlers(blueprint):
     """Attach every handler to one blueprint, so a host app's own handlers stay untouched."""
     blueprint.register_error_handler(ApiError, handle_api_error)
     blueprint.register_error_handler(OAuthError, handle_oauth_error)
+    blueprint.register_error_handler(StoreError, handle_store_error)
     blueprint.register_error_handler(HTTPException, handle_http_exception)
     blueprint.register_error_handler(OperationalError, handle_database_unavailable)
     blueprint.register_error_handler(InterfaceError, handle_database_unavailable)

@@ -8,6 +8,7 @@ from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 
 from api.errors import register_error_handlers
+from config import EXTENSION
 from models.base import db
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -16,7 +17,7 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 
 def state():
-    return current_app.extensions["community_store_api"]
+    return current_app.extensions[EXTENSION]
 
 
 def new_request_id():
@@ -33,18 +34,15 @@ def start_request():
 
 
 def bind_database():
-    """Point the models' proxy at this app's database (several apps may share a process)."""
+    """Bind this app's database for the request: several apps with their own store
+    databases may share a process, and each thread sees only its own binding."""
     database = state().database
-    if db.obj is not database:
-        db.initialize(database)
+    db.bind(database)
     return database
 
 
 def connect_database():
-    api_state = state()
-    database = api_state.database
-    if db.obj is not database:
-        db.initialize(database)
+    database = bind_database()
     try:
         database.connect(reuse_if_open=True)
     except (OperationalError, InterfaceError):
@@ -54,7 +52,7 @@ def connect_database():
         # Every pooled connection stayed busy for DATABASE_TIMEOUT: as unavailable as a
         # database that does not answer, and answered the same way (503, Retry-After).
         raise OperationalError(str(error)) from error
-    api_state.check_schema()
+    state().check_schema()
 
 
 def start_database_request():
@@ -79,15 +77,19 @@ def finish_request(response):
 
 
 def close_database(exc):
-    """Return the request's connection to the pool, or drop it if it may be broken."""
+    """Return the request's connection to the pool (or drop it if it may be broken), and
+    leave the thread bound to no app's database."""
     database = state().database
-    if database.is_closed():
-        return
-    broken = g.get("cs_db_broken") or isinstance(exc, (OperationalError, InterfaceError))
-    if not broken and not database.in_transaction():
-        database.close()
-        return
-    discard_connection(database)
+    try:
+        if database.is_closed():
+            return
+        broken = g.get("cs_db_broken") or isinstance(exc, (OperationalError, InterfaceError))
+        if not broken and not database.in_transaction():
+            database.close()
+            return
+        discard_connection(database)
+    finally:
+        db.bind(None)
 
 
 def discard_connection(database):

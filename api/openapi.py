@@ -2,15 +2,10 @@
 
 from api.schemas.auth import TokenErrorSchema
 from api.schemas.common import ApiErrorSchema
+from models.clients import SCOPES
 
 SECURITY_SCHEME = "oauth2"
-SCOPES = {
-    "cs:orders:read": "Read orders and fulfilment statuses",
-    "cs:orders:write": "Update order fulfilment and tracking",
-    "cs:products:read": "Read products, variations and stock",
-    "cs:products:write": "Update stock",
-    "cs:config:read": "Read the store configuration",
-}
+IDEMPOTENCY_KEY = "Idempotency-Key"
 DESCRIPTION = """\
 A RESTful JSON API over an online store's orders, fulfilment, products and stock,
 wire-compatible with the Community Store API.
@@ -36,6 +31,11 @@ HEADERS = {
         "description": "The bearer-token challenge (RFC 6750).",
         "schema": {"type": "string"},
     },
+    "IdempotentReplayed": {
+        "description": "`true` when this is the first response to an earlier request with "
+        "the same Idempotency-Key, given again.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
 }
 HEADER_COMPONENTS = {
     "Allow": "Allow",
@@ -51,6 +51,8 @@ RESPONSES = {
     "NotFound": ("No such record, or no route at this path", API, ()),
     "MethodNotAllowed": ("The path does not serve this method", API, ("Allow",)),
     "PayloadTooLarge": ("The request body is larger than MAX_BODY_SIZE", API, ()),
+    "Conflict": ("The store's state refuses the request (or its Idempotency-Key is busy)", API, ()),
+    "KeyReused": ("The Idempotency-Key was used for another request", API, ()),
     "InternalError": ("Unexpected failure (details are logged under the request id)", API, ()),
     "Unavailable": ("The database is unreachable or its schema outdated", API, ("Retry-After",)),
     "InvalidToken": (
@@ -121,6 +123,9 @@ def add_error_responses(operation, *, secured, oauth):
         errors[413] = "OAuthPayloadTooLarge" if oauth else "PayloadTooLarge"
     if secured:
         errors.update(SECURED_ERRORS)
+    idempotent = any(p.get("name") == IDEMPOTENCY_KEY for p in operation.get("parameters", []))
+    if idempotent:
+        errors.update({409: "Conflict", 422: "KeyReused"})
     for status, name in errors.items():
         # A bare name is flask-smorest's generic response (e.g. BAD_REQUEST): ours is precise.
         if not isinstance(responses.get(status), dict):
@@ -130,6 +135,9 @@ def add_error_responses(operation, *, secured, oauth):
         # Responses documented by the views themselves carry the request id too.
         if isinstance(response, dict):
             response.setdefault("headers", {})["X-Request-ID"] = _header_ref("RequestId")
+    for status, response in responses.items():
+        if idempotent and isinstance(response, dict) and str(status).startswith("2"):
+            response["headers"]["Idempotent-Replayed"] = _header_ref("IdempotentReplayed")
     return operation
 
 

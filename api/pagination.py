@@ -1,37 +1,11 @@
-"""Page arguments and `meta.pagination` with absolute links (API.md §3)."""
+"""Paginated responses: the page asked for, and `meta.pagination` with absolute links
+(API.md §3). The arguments themselves are `PageQuerySchema` fields."""
 
 from urllib.parse import quote
 
 from flask import request
 
-from api.errors import bad_request
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE = 10**9
-
-
-def _positive_arg(name, default):
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 12:
-        bad_request(
-            f"Invalid query parameter '{name}': must be a positive integer",
-            {name: ["Must be a positive integer."]},
-        )
-    return int(raw)
-
-
-def page_args(max_page_size):
-    """(page, per_page) from `page` and `paging`; a too-large page size is clamped."""
-    page = _positive_arg("page", 1)
-    per_page = min(_positive_arg("paging", DEFAULT_PAGE_SIZE), max_page_size)
-    if page > MAX_PAGE:
-        bad_request(
-            f"Invalid query parameter 'page': must be at most {MAX_PAGE}",
-            {"page": [f"Must be at most {MAX_PAGE}."]},
-        )
-    return page, per_page
+from api.jsonio import data_response
 
 
 def _first(value):
@@ -81,3 +55,14 @@ def pagination_meta(total, count, page, per_page, trust_proxy):
             "links": links,
         }
     }
+
+
+def page_request(args, max_page_size):
+    """(page, per_page) from a list's loaded query arguments; per_page clamped."""
+    return args["page"], min(args["paging"], max_page_size)
+
+
+def paginated_response(page, trust_proxy):
+    """The {"data", "meta"} response of a store Page."""
+    meta = pagination_meta(page.total, len(page.items), page.page, page.per_page, trust_proxy)
+    return data_response(page.items, meta)

@@ -1,7 +1,7 @@
 """Where the service's time goes on the hot paths, measured in one process without HTTP.
 
-    /work/venv/bin/python bench/hotspots.py                 # CPU per request, both apps
-    /work/venv/bin/python bench/hotspots.py --profile order # + cProfile of one path
+    .venv/bin/python bench/hotspots.py                 # CPU per request, both apps
+    .venv/bin/python bench/hotspots.py --profile order # + cProfile of one path
 
 Both apps are called through werkzeug's test client (the same WSGI environ building for
 each) over the benchmark's database (bench/run.py builds it). CPU time (process time) per
@@ -34,7 +34,7 @@ AREAS = (
     ("PyJWT", re.compile(r"/jwt/")),
     ("orjson", re.compile(r"orjson")),
     ("decimal / datetime / zoneinfo", re.compile(r"decimal|datetime|zoneinfo|strftime")),
-    ("service code (api/, models/)", re.compile(r"/main/(api|models)/")),
+    ("service code (api/, store/, models/)", re.compile(r"/(api|store|models)/")),
 )
 
 
@@ -54,15 +54,11 @@ def clients(database):
 
     from app import create_app
     from bench.bare_app import app as bare_app
-    from commands.clients import create_client
+    from store.clients import create_client
 
     app = create_app()
-    with app.app_context():
-        from api.hooks import bind_database
-
-        database_ = bind_database()
-        with database_.connection_context():
-            client, secret = create_client("Profile")
+    with app.extensions["community_store_api"].session():
+        client, secret = create_client("Profile")
     form = {"grant_type": "client_credentials", "client_id": client.client_id,
             "client_secret": secret}  # fmt: skip
     return Client(app), Client(bare_app), form

@@ -1,8 +1,8 @@
 """Benchmark the hot paths: the service and the bare app, each under gunicorn (sync workers,
 two of them), driven by wrk over the same SQLite demo database of 100,000 orders.
 
-    /work/venv/bin/python bench/run.py                  # the full table
-    /work/venv/bin/python bench/run.py --only orders_page --duration 5
+    .venv/bin/python bench/run.py                  # the full table
+    .venv/bin/python bench/run.py --only orders_page --duration 5
 
 The database is built once (`cs db upgrade` + `cs demo`) into bench/results/ and reused.
 Before measuring, every read path is fetched from both apps and must give the same bytes.

@@ -2,39 +2,8 @@
 
 import click
 
-from api.auth.tokens import digest, new_client_id, new_secret
 from commands.common import with_store
-from models.base import db, utcnow
-from models.clients import ALL_SCOPES, ApiClient
-
-
-def _scopes(values):
-    scopes = [scope for value in values for scope in value.replace(",", " ").split()]
-    unknown = sorted(set(scopes).difference(ALL_SCOPES))
-    if unknown:
-        raise click.BadParameter(
-            f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(ALL_SCOPES)}"
-        )
-    return [scope for scope in ALL_SCOPES if scope in scopes] or list(ALL_SCOPES)
-
-
-def create_client(name, scopes=ALL_SCOPES):
-    """Create an integration; returns (client, secret). The secret is not stored."""
-    secret = new_secret()
-    client = ApiClient.create(
-        name=name,
-        client_id=new_client_id(),
-        secret_digest=digest(secret),
-        scopes=" ".join(scopes),
-    )
-    return client, secret
-
-
-def _get(client_id):
-    client = ApiClient.get_or_none(ApiClient.client_id == client_id)
-    if client is None:
-        raise click.ClickException(f"no integration with client_id {client_id}")
-    return client
+from store import clients
 
 
 @click.group("client")
@@ -53,9 +22,8 @@ def group():
 @with_store
 def create_command(name, scope_values):
     """Create an integration and print its client_id and secret (shown only once)."""
-    scopes = _scopes(scope_values)
-    with db.connection_context(), db.atomic():
-        client, secret = create_client(name, scopes)
+    scopes = clients.parse_scopes(scope_values)
+    client, secret = clients.create_client(name, scopes)
     click.echo(f"client_id:     {client.client_id}")
     click.echo(f"client_secret: {secret}")
     click.echo(f"scopes:        {' '.join(scopes)}")
@@ -66,10 +34,9 @@ def create_command(name, scope_values):
 @with_store
 def list_command():
     """List integrations."""
-    with db.connection_context():
-        for client in ApiClient.select().order_by(ApiClient.id):
-            state = "revoked" if client.revoked_at else "active"
-            click.echo(f"{client.client_id}  {state:7}  {client.name}  [{client.scopes}]")
+    for client in clients.list_clients():
+        state = "revoked" if client.revoked_at else "active"
+        click.echo(f"{client.client_id}  {state:7}  {client.name}  [{client.scopes}]")
 
 
 @group.command("revoke")
@@ -77,11 +44,7 @@ def list_command():
 @with_store
 def revoke_command(client_id):
     """Revoke an integration: its tokens stop working on their very next request."""
-    with db.connection_context(), db.atomic():
-        client = _get(client_id)
-        ApiClient.update(revoked_at=utcnow()).where(
-            ApiClient.id == client.id, ApiClient.revoked_at.is_null()
-        ).execute()
+    clients.revoke_client(client_id)
     click.echo(f"revoked {client_id}")
 
 
@@ -90,13 +53,6 @@ def revoke_command(client_id):
 @with_store
 def rotate_command(client_id):
     """Give an integration a new secret; the old one stops working at once."""
-    secret = new_secret()
-    with db.connection_context(), db.atomic():
-        client = _get(client_id)
-        if client.revoked_at is not None:
-            raise click.ClickException(f"{client_id} is revoked")
-        ApiClient.update(secret_digest=digest(secret), secret_rotated_at=utcnow()).where(
-            ApiClient.id == client.id
-        ).execute()
+    secret = clients.rotate_secret(client_id)
     click.echo(f"client_id:     {client_id}")
     click.echo(f"client_secret: {secret}")

@@ -5,7 +5,7 @@ from flask import current_app
 from peewee import InterfaceError, OperationalError
 from playhouse.migrations import MigrationError
 
-from commands.common import with_store
+from commands.common import bound_to_store
 from models.base import db, make_database
 from models.schema import SchemaError, known_migrations, pending_migrations, upgrade
 
@@ -17,7 +17,7 @@ def group():
 
 @group.command("upgrade")
 @click.option("--to", "target", default=None, help="Stop after this migration.")
-@with_store
+@bound_to_store
 def upgrade_command(target):
     """Apply pending migrations and seed the default statuses (safe to run again)."""
     config = current_app.config
@@ -42,7 +42,7 @@ def upgrade_command(target):
 
 
 @group.command("status")
-@with_store
+@bound_to_store
 def status_command():
     """Show which migrations are applied."""
     with db.connection_context():

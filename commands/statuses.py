@@ -1,22 +1,9 @@
 """`cs status`: the fulfilment statuses of the store."""
 
-import re
-
 import click
-from peewee import IntegrityError, fn
 
 from commands.common import with_store
-from models.base import db
-from models.statuses import FulfilmentStatus
-
-HANDLE = re.compile(r"[a-z0-9_]{1,100}")
-
-
-def _get(handle):
-    status = FulfilmentStatus.get_or_none(FulfilmentStatus.handle == handle.lower())
-    if status is None:
-        raise click.ClickException(f"no status with handle {handle}")
-    return status
+from store import statuses
 
 
 @click.group("status")
@@ -28,11 +15,9 @@ def group():
 @with_store
 def list_command():
     """List statuses in their sort order."""
-    with db.connection_context():
-        query = FulfilmentStatus.select().order_by(FulfilmentStatus.sort_order, FulfilmentStatus.id)
-        for status in query:
-            mark = "  (starting)" if status.is_starting else ""
-            click.echo(f"{status.id:3}  {status.handle:20} {status.name}{mark}")
+    for status in statuses.statuses():
+        mark = "  (starting)" if status.is_starting else ""
+        click.echo(f"{status.id:3}  {status.handle:20} {status.name}{mark}")
 
 
 @group.command("add")
@@ -41,14 +26,7 @@ def list_command():
 @with_store
 def add_command(handle, name):
     """Add a status at the end of the list."""
-    if not HANDLE.fullmatch(handle):
-        raise click.BadParameter("a handle is 1-100 characters of a-z, 0-9 and _")
-    with db.connection_context(), db.atomic():
-        last = FulfilmentStatus.select(fn.MAX(FulfilmentStatus.sort_order)).scalar() or 0
-        try:
-            status = FulfilmentStatus.create(handle=handle, name=name, sort_order=last + 1)
-        except IntegrityError:
-            raise click.ClickException(f"a status with handle {handle} exists") from None
+    status = statuses.add_status(handle, name)
     click.echo(f"added {status.handle} (id {status.id})")
 
 
@@ -58,9 +36,7 @@ def add_command(handle, name):
 @with_store
 def rename_command(handle, name):
     """Change a status's display name (its handle stays)."""
-    with db.connection_context(), db.atomic():
-        status = _get(handle)
-        FulfilmentStatus.update(name=name).where(FulfilmentStatus.id == status.id).execute()
+    status = statuses.rename_status(handle, name)
     click.echo(f"renamed {status.handle} to {name}")
 
 
@@ -69,21 +45,8 @@ def rename_command(handle, name):
 @with_store
 def reorder_command(handles):
     """Put statuses in this order; statuses not named keep their order after them."""
-    with db.connection_context(), db.atomic():
-        named = [_get(handle) for handle in handles]
-        named_ids = {status.id for status in named}
-        rest = [
-            status
-            for status in FulfilmentStatus.select().order_by(
-                FulfilmentStatus.sort_order, FulfilmentStatus.id
-            )
-            if status.id not in named_ids
-        ]
-        for position, status in enumerate(named + rest, start=1):
-            FulfilmentStatus.update(sort_order=position).where(
-                FulfilmentStatus.id == status.id
-            ).execute()
-    click.echo("order: " + " ".join(status.handle for status in named + rest))
+    ordered = statuses.reorder_statuses(handles)
+    click.echo("order: " + " ".join(status.handle for status in ordered))
 
 
 @group.command("starting")
@@ -91,7 +54,5 @@ def reorder_command(handles):
 @with_store
 def starting_command(handle):
     """Make this the status new orders start in (exactly one is)."""
-    with db.connection_context(), db.atomic():
-        status = _get(handle)
-        FulfilmentStatus.update(is_starting=(FulfilmentStatus.id == status.id)).execute()
+    status = statuses.set_starting_status(handle)
     click.echo(f"new orders start as {status.handle}")

@@ -16,6 +16,7 @@ from models.catalog import (
     VariationChoice,
 )
 from models.clients import ApiClient
+from models.idempotency import IdempotencyKey
 from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
 from models.statuses import FulfilmentStatus
 from models.token_failures import TokenFailure
@@ -41,6 +42,7 @@ ALL_MODELS = [
     OrderItemOption,
     OrderAttribute,
     OrderStatusHistory,
+    IdempotencyKey,
 ]
 
 __all__ = ["ALL_MODELS", "db"] + [model.__name__ for model in ALL_MODELS]

@@ -1,13 +1,60 @@
 """The database proxy, the base model and the field types every model shares."""
 
 import datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model, SqliteDatabase
 from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
-db = DatabaseProxy()
+
+class BoundDatabase(DatabaseProxy):
+    """The models' database: the one bound to the current context (a request or command of
+    one app), else the process-wide default set by `initialize`.
+
+    Several apps with different store databases can share a process: each binds its own
+    database for the request it serves, and a thread (or task) only ever sees its own
+    binding, so threaded workers serving two apps at once never cross."""
+
+    __slots__ = ("_default", "_bound")
+    _ATTRIBUTES = frozenset(("_default", "_bound", *DatabaseProxy.__slots__))
+
+    def __init__(self):
+        self._bound = ContextVar("store_database", default=None)
+        self._default = None
+        super().__init__()
+
+    @property
+    def obj(self):
+        bound = self._bound.get()
+        return self._default if bound is None else bound
+
+    @obj.setter
+    def obj(self, database):
+        self._default = database
+
+    def __setattr__(self, name, value):
+        if name not in self._ATTRIBUTES:
+            raise AttributeError("Cannot set attribute on proxy.")
+        object.__setattr__(self, name, value)
+
+    def bind(self, database):
+        """Use `database` in the current context until bound again (None: the default)."""
+        self._bound.set(database)
+
+    @contextmanager
+    def bound(self, database):
+        """Use `database` in the current context for the duration of a `with` block."""
+        token = self._bound.set(database)
+        try:
+            yield database
+        finally:
+            self._bound.reset(token)
+
+
+db = BoundDatabase()
 
 # Quantities and money are stored as integers in ten-thousandths: exact on every database,
 # SQLite included, and exact in SQL arithmetic (`stock = stock + ?`).
@@ -30,12 +77,16 @@ def from_units(units):
 
 
 class Fixed4Field(BigIntegerField):
-    """A Decimal with exactly four decimal places, stored as a scaled integer."""
+    """A Decimal with at most four decimal places, stored as a scaled integer.
+
+    Every value given to it is an ordinary number (`2` is two, not two ten-thousandths);
+    a float is taken as the decimal it prints as."""
 
     def db_value(self, value):
-        if value is None or isinstance(value, int) and not isinstance(value, bool):
-            # Plain ints reach here from SQL expressions already in units.
-            return value
+        if value is None:
+            return None
+        if isinstance(value, float):
+            value = Decimal(repr(value))
         return to_units(value)
 
     def python_value(self, value):
@@ -132,7 +183,7 @@ def _sqlite(parts, pool_size, timeout):
         # that opened it (threaded workers): without this sqlite3 refuses it and the pool
         # throws it away unclosed.
         check_same_thread=False,
-        field_types={"SKU": "VARCHAR(100)"},
+        field_types={"SKU": "VARCHAR(100)", "LONGTEXT": "TEXT"},
     )
 
 
@@ -170,7 +221,7 @@ def _postgresql(parts, options, pool_size, timeout, statement_timeout):
         max_connections=pool_size,
         stale_timeout=300,
         timeout=timeout,
-        field_types={"SKU": "VARCHAR(100)"},
+        field_types={"SKU": "VARCHAR(100)", "LONGTEXT": "TEXT"},
         **connect,
     )
 

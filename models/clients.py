@@ -4,13 +4,20 @@ from peewee import CharField, TextField
 
 from models.base import BaseModel, UTCDateTimeField, utcnow
 
-ALL_SCOPES = (
-    "cs:orders:read",
-    "cs:orders:write",
-    "cs:products:read",
-    "cs:products:write",
-    "cs:config:read",
-)
+# Every scope, in the canonical order tokens list them, with what it grants.
+SCOPES = {
+    "cs:orders:read": "Read orders and fulfilment statuses",
+    "cs:orders:write": "Update order fulfilment and tracking",
+    "cs:products:read": "Read products, variations and stock",
+    "cs:products:write": "Update stock",
+    "cs:config:read": "Read the store configuration",
+    "cs:products:manage": "Create, replace, change and delete products (not stock levels)",
+    "cs:orders:manage": "Create and replace orders; change their payment state",
+}
+ALL_SCOPES = tuple(SCOPES)
+# What an integration may have when none are named: the v1 scopes. The others are granted
+# only when asked for by name.
+DEFAULT_SCOPES = ALL_SCOPES[:5]
 
 
 class ApiClient(BaseModel):

@@ -125,4 +125,8 @@ class OrderStatusHistory(BaseModel):
     status = ForeignKeyField(FulfilmentStatus, on_delete="RESTRICT")
     handle = CharField(max_length=100)
     changed_at = UTCDateTimeField(default=utcnow)
+    # The integration that made the change, when an API call did (kept for old readers).
     client = ForeignKeyField(ApiClient, field="client_id", null=True, on_delete="SET NULL")
+    # Who made it (events.md): `client:<client_id>`, `cli`, `app` or `app:<label>`, or
+    # `import:<host>`; null when unknown (rows older than the column).
+    actor = CharField(max_length=255, null=True)

@@ -1,1 +1,2 @@
-"""The store's operations, without Flask: the Python API that the HTTP layer, the CLI and host apps call."""
+"""The store's operations, without Flask: the Python API that the HTTP layer, the CLI and
+host apps call."""

@@ -10,10 +10,8 @@ import datetime
 import math
 from typing import NamedTuple
 
-from peewee import Value
-
 from models.base import utcnow
-from models.prepared import Prepared
+from models.compiled import CompiledQuery
 from models.token_failures import TokenFailure
 
 
@@ -28,25 +26,15 @@ class Verdict(NamedTuple):
     client_failures: int  # recent failures of this client id from this address
 
 
-# An address's recent failures, newest first: the one query of a check. `since` comes as
-# the database stores it (Value: no conversion on the first, compiling run either).
-_recent = Prepared(
-    lambda address, since, limit: (
+# An address's recent failures, newest first: the one query of a check.
+RECENT = CompiledQuery(
+    lambda p: (
         TokenFailure.select(TokenFailure.client_id, TokenFailure.failed_at)
-        .where(
-            (TokenFailure.address == address)
-            & (TokenFailure.failed_at > Value(since, converter=False))
-        )
+        .where((TokenFailure.address == p.address) & (TokenFailure.failed_at > p.since))
         .order_by(TokenFailure.failed_at.desc())
-        .limit(limit)
+        .limit(p.limit)
     )
 )
-
-
-def _stored(moment):
-    """A naive UTC datetime as UTCDateTimeField stores it (what its db_value gives, faster:
-    the check runs on every token request)."""
-    return moment.isoformat(" ", "microseconds")
 
 
 def _unlocked_at(times, limit, window):
@@ -64,8 +52,9 @@ def check(client_id, address, limits, now=None):
     failure lies beyond them, the address itself is locked at least as long.
     """
     now = now or utcnow()
-    since = _stored(now - datetime.timedelta(seconds=limits.window))
-    rows = _recent.rows(address, since, max(limits.per_client, limits.per_address))
+    since = now - datetime.timedelta(seconds=limits.window)
+    limit = max(limits.per_client, limits.per_address)
+    rows = RECENT.rows(address=address, since=since, limit=limit)
     if not rows:
         return Verdict(0, 0)
     mine = [at for failed_id, at in rows if client_id is not None and failed_id == client_id]

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from peewee import fn
 
-from commands.clients import create_client
 from models.catalog import (
     Brand,
     Category,
@@ -21,15 +20,16 @@ from models.catalog import (
     create_product,
     create_variation,
 )
-from models.clients import ALL_SCOPES
+from models.clients import DEFAULT_SCOPES
 from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
 from models.statuses import FulfilmentStatus
+from store.clients import create_client
 
 _sequence = itertools.count(1)
 
 
 def api_client(name="Test integration", scopes=None):
-    client, secret = create_client(name, list(scopes or ALL_SCOPES))
+    client, secret = create_client(name, list(scopes or DEFAULT_SCOPES))
     return client.client_id, secret
 
 
@@ -159,8 +159,15 @@ def bare_orders(count, **fields):
 
 def status_history(order_):
     """(handle, client_id) of each status history row of an order, oldest first."""
+    return [(handle, client) for handle, client, _ in status_history_actors(order_)]
+
+
+def status_history_actors(order_):
+    """(handle, client_id, actor) of each status history row of an order, oldest first."""
     return list(
-        OrderStatusHistory.select(OrderStatusHistory.handle, OrderStatusHistory.client)
+        OrderStatusHistory.select(
+            OrderStatusHistory.handle, OrderStatusHistory.client, OrderStatusHistory.actor
+        )
         .where(OrderStatusHistory.order == order_)
         .order_by(OrderStatusHistory.changed_at, OrderStatusHistory.id)
         .tuples()

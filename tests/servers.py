@@ -96,7 +96,7 @@ def migrated_sqlite_env(folder):
 class Gunicorn:
     """`gunicorn wsgi:app` in its own process group, with its own environment."""
 
-    def __init__(self, env, workers=2, port=None, extra_args=(), log_path=None):
+    def __init__(self, env, workers=2, port=None, extra_args=(), log_path=None, app="wsgi:app"):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -105,7 +105,7 @@ class Gunicorn:
             sys.executable,
             "-m",
             "gunicorn",
-            "wsgi:app",
+            app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",

@@ -70,6 +70,22 @@ def test_create_with_limited_scopes(cli, client):
     assert body["scope"] == "cs:products:read cs:products:write"
 
 
+def granted(client, client_id, secret):
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    return client.post(TOKEN_URL, data=form).get_json()["scope"]
+
+
+def test_manage_scopes_are_granted_only_when_named(cli, client):
+    default = credentials(cli("client", "create", "ERP"))
+    assert granted(client, *default) == (
+        "cs:orders:read cs:orders:write cs:products:read cs:products:write cs:config:read"
+    )
+    manager = credentials(
+        cli("client", "create", "Shop", "--scope", "cs:products:manage,cs:orders:manage")
+    )
+    assert granted(client, *manager) == "cs:products:manage cs:orders:manage"
+
+
 def test_unknown_scope_is_refused(cli):
     assert "unknown scope" in cli("client", "create", "X", "--scope", "cs:all", ok=False)
     assert ApiClient.select().count() == 0

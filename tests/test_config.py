@@ -4,7 +4,7 @@ import secrets
 
 import pytest
 
-from api.settings import ConfigurationError
+from config import ConfigurationError
 
 
 def test_config_shape(make_app):

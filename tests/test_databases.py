@@ -141,13 +141,13 @@ def test_money_and_quantities_round_trip_exactly(app, text):
 
 def test_sql_arithmetic_on_quantities_is_exact(app):
     product = factories.product(stock_level=Decimal("0"))
-    step = to_units(Decimal("0.1"))
+    step = Decimal("0.1")
     for _ in range(10):
         Product.update(stock_level=Product.stock_level + step).where(
             Product.id == product.id
         ).execute()
     assert Product.get_by_id(product.id).stock_level == Decimal("1.0000")
-    Product.update(stock_level=Product.stock_level - to_units(Decimal("1.0001"))).where(
+    Product.update(stock_level=Product.stock_level - Decimal("1.0001")).where(
         Product.id == product.id
     ).execute()
     assert Product.get_by_id(product.id).stock_level == Decimal("-0.0001")

@@ -1,5 +1,6 @@
 """The API mounted inside a host Flask app: both sides keep their own behaviour."""
 
+import datetime
 import re
 
 import flask_smorest
@@ -235,3 +236,18 @@ def test_the_host_database_and_ours_stay_apart(host, host_db):
     with host.app_context():
         # Our schema commands act on our database only, and find it current.
         assert upgrade(host.extensions["community_store_api"].database) == []
+
+
+def test_the_documented_python_api_example_runs(mounted_late, capsys):
+    """The second Python block of docs/embedding.md, run against a host app's store."""
+    blocks = re.findall(r"```python\n(.*?)```", EMBEDDING_DOC.read_text(), re.DOTALL)
+    state = mounted_late.extensions["community_store_api"]
+    with state.session():
+        product = factories.product(sku="MUG-1", stock_level=5)
+        paid = factories.order(paid_at=datetime.datetime(2026, 1, 2, 3, 4, 5))
+        factories.order()
+    exec(compile(blocks[1], str(EMBEDDING_DOC), "exec"), {"app": mounted_late})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"1 [{paid.id}]", "4", "Product not found"]
+    with state.session():
+        assert type(product).get_by_id(product.id).stock_level == 4

@@ -5,9 +5,9 @@ import time
 import pytest
 
 from api.auth import tokens
-from api.auth.lookups import client_is_active, find_client
 from models.base import utcnow
 from models.clients import ApiClient
+from store.clients import client_is_active, find_client
 from tests import factories
 
 KEY = b"k" * 40

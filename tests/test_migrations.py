@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from peewee import Table
 
-from api.auth.tokens import digest
 from models import ALL_MODELS
 from models.base import make_database
 from models.catalog import Product, Sku, Variation
@@ -27,6 +26,7 @@ from models.schema import (
     pending_migrations,
     upgrade,
 )
+from store.clients import digest
 from tests.conftest import TEST_SECRET
 from tests.databases import SERVERS
 from tests.servers import ROOT, Gunicorn, wait_for
@@ -223,7 +223,9 @@ def check_first_version_data(ids):
     assert OrderItem.get(OrderItem.sku == "legacy-1-l").name == "Gone"
     assert OrderItem.get_or_none(OrderItem.sku == "Legacy-1-L") is None
     assert OrderAttribute.get(OrderAttribute.order == order).value == '"Happy birthday"'
-    assert OrderStatusHistory.get(OrderStatusHistory.order == order).client_id == "legacy-erp"
+    history = OrderStatusHistory.get(OrderStatusHistory.order == order)
+    # The actor column (migration 0006) names the client of rows an API call wrote.
+    assert (history.client_id, history.actor) == ("legacy-erp", "client:legacy-erp")
     product = Product.get(Product.sku == "LEGACY-1")
     assert (product.id, product.price, product.stock_level) == (
         ids["product"],

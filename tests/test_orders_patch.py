@@ -56,6 +56,7 @@ def test_status_change_adds_one_history_row_with_the_acting_client(client, write
         **TRACKED,
     }
     assert factories.status_history(order) == [("incomplete", None), ("shipped", client_id)]
+    assert factories.status_history_actors(order)[-1][2] == f"client:{client_id}"
 
 
 def test_the_response_is_the_order_as_get_shows_it(client, writer, order):

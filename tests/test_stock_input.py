@@ -118,8 +118,11 @@ def test_an_adjustment_out_of_range_changes_nothing(client, auth, paths, route, 
         paths[route], json={"data": {"stock_adjustment": adjustment}}, headers=auth(WRITE)
     )
     assert response.status_code == 400
-    message = response.get_json()["errors"][0]
+    body = response.get_json()
+    message = body["errors"][0]
     assert message.startswith("Invalid data.stock_adjustment: ")
+    # Keyed by the dotted path, like every other validation error.
+    assert list(body["fields"]) == ["data.stock_adjustment"]
     if abs(adjustment) <= EDGE:
         assert "the adjusted stock level would be outside" in message
     assert snapshot() == before

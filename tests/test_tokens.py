@@ -10,7 +10,7 @@ from playhouse.test_utils import count_queries
 
 from api.auth.issuer import _form
 from models.base import utcnow
-from models.clients import ALL_SCOPES, ApiClient
+from models.clients import ALL_SCOPES, DEFAULT_SCOPES, ApiClient
 from tests import factories
 from tests.conftest import TEST_SECRET
 
@@ -76,24 +76,24 @@ def form(credentials, **extra):
 
 
 def test_form_encoded(client, credentials):
-    claims = assert_token(client.post(TOKEN_URL, data=form(credentials)), ALL_SCOPES)
+    claims = assert_token(client.post(TOKEN_URL, data=form(credentials)), DEFAULT_SCOPES)
     assert claims["client_id"] == credentials[0]
 
 
 def test_multipart(client, credentials):
     response = client.post(TOKEN_URL, data=form(credentials), content_type="multipart/form-data")
-    assert_token(response, ALL_SCOPES)
+    assert_token(response, DEFAULT_SCOPES)
 
 
 def test_json_body(client, credentials):
-    assert_token(client.post(TOKEN_URL, json=form(credentials)), ALL_SCOPES)
+    assert_token(client.post(TOKEN_URL, json=form(credentials)), DEFAULT_SCOPES)
 
 
 def test_http_basic(client, credentials):
     response = client.post(
         TOKEN_URL, data={"grant_type": "client_credentials"}, headers=basic(*credentials)
     )
-    assert_token(response, ALL_SCOPES)
+    assert_token(response, DEFAULT_SCOPES)
 
 
 def test_official_client_request_asks_for_all_five(client, app):

@@ -7,14 +7,14 @@ from flask import g, request
 from flask.views import MethodView
 
 from api.auth.addresses import client_address
-from api.auth.lookups import find_client
-from api.auth.tokens import ScopeError, grant_scopes, issue, secret_matches, well_formed_client_id
+from api.auth.tokens import ScopeError, grant_scopes, issue
 from api.blueprints import ApiBlueprint
 from api.errors import NO_STORE, OAuthError
 from api.hooks import state
 from api.jsonio import json_response
 from api.schemas.auth import TokenErrorSchema, TokenRequestSchema, TokenSchema
 from store import token_failures
+from store.clients import find_client, secret_matches, well_formed_client_id
 
 blp = ApiBlueprint(
     "oauth",
@@ -120,7 +120,7 @@ def _authenticate_client(settings, params):
     verdict = token_failures.check(known_id, address, limits)
     if verdict.retry_after:
         raise _slow_down(verdict.retry_after)
-    client = find_client(known_id) if known_id is not None else None
+    client = find_client(known_id)
     if (
         client is None
         or client.revoked_at is not None

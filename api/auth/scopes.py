@@ -4,12 +4,11 @@ import functools
 
 from flask import g, request
 
-from api.auth.lookups import client_is_active
 from api.auth.tokens import TokenError, verify
 from api.errors import OAuthError
 from api.hooks import state
-
-SECURITY_SCHEME = "oauth2"
+from api.openapi import SECURITY_SCHEME
+from store.clients import client_is_active
 
 
 def _invalid_token(description):

@@ -1,48 +1,20 @@
-"""Client secrets and RFC 9068 access tokens: pure functions, no Flask, no database."""
+"""RFC 9068 access tokens and the scopes they grant: pure functions, no Flask, no database."""
 
-import hashlib
-import hmac
-import re
 import secrets
 import time
-import uuid
 
 import jwt
 import orjson
 from jwt.algorithms import HMACAlgorithm
 
 from models.clients import ALL_SCOPES
+from store.clients import well_formed_client_id
 
 ALGORITHM = "HS256"
 TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "client_id", "iat", "nbf", "exp", "jti", "scope"]
 TIME_CLAIMS = ("iat", "nbf", "exp")
 TEXT_CLAIMS = ("iss", "sub", "client_id", "jti", "scope")
-# Client ids are 32 hex digits (new_client_id); ids made otherwise (a dashed UUID, a name
-# chosen by hand) keep working when they stay within the URL-safe characters and the
-# column's 64. Anything else names no client and never reaches SQL.
-CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
-
-
-def new_client_id():
-    return uuid.uuid4().hex
-
-
-def well_formed_client_id(value):
-    return isinstance(value, str) and CLIENT_ID.fullmatch(value) is not None
-
-
-def new_secret():
-    """A 384-bit random secret, URL-safe so it survives form and Basic encoding."""
-    return secrets.token_urlsafe(48)
-
-
-def digest(secret):
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def secret_matches(secret, stored_digest):
-    return hmac.compare_digest(digest(secret), stored_digest)
 
 
 class ScopeError(ValueError):

@@ -49,11 +49,58 @@ class MetaSchema(Schema):
     pagination = fields.Nested(PaginationSchema, required=True)
 
 
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE = 10**9
+
+
+class PositiveDigits(fields.Field):
+    """A positive integer written in ASCII digits (a query parameter), at most `maximum`;
+    with `clamp`, a larger value loads as `maximum` instead of failing."""
+
+    default_error_messages = {
+        "invalid": "Must be a positive integer.",
+        "too_large": "Must be at most {maximum}.",
+    }
+
+    def __init__(self, maximum, clamp=False, **kwargs):
+        super().__init__(**kwargs)
+        self.maximum, self.clamp = maximum, clamp
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = value if isinstance(value, str) else ""
+        if not (text.isascii() and text.isdigit()) or not text.strip("0"):
+            raise self.make_error("invalid")
+        # No int() of a huge string: its length already says it is past the maximum.
+        if len(text.lstrip("0")) > len(str(self.maximum)) or int(text) > self.maximum:
+            if self.clamp:
+                return self.maximum
+            raise self.make_error("too_large", maximum=self.maximum)
+        return int(text)
+
+    def _jsonschema_type_mapping(self):
+        return {"type": "integer", "minimum": 1}
+
+
 class PageQuerySchema(Schema):
-    page = fields.Integer(metadata={"description": "1-based page number.", "minimum": 1})
-    paging = fields.Integer(
-        metadata={"description": "Page size (default 20), clamped to MAX_PAGE_SIZE.", "minimum": 1}
+    """`page` and `paging` (API.md §3); an empty value means "not given"."""
+
+    page = PositiveDigits(
+        MAX_PAGE,
+        load_default=1,
+        metadata={"description": "1-based page number.", "maximum": MAX_PAGE},
     )
+    # Clamped here to a bound no setting reaches; the view clamps to MAX_PAGE_SIZE.
+    paging = PositiveDigits(
+        MAX_PAGE,
+        clamp=True,
+        load_default=DEFAULT_PAGE_SIZE,
+        metadata={
+            "description": "Page size (default 20); larger values are clamped to "
+            "MAX_PAGE_SIZE (default 100)."
+        },
+    )
+
+    PAGE_KEYS = ("page", "paging")
 
 
 class StrictNumber(fields.Field):

@@ -2,17 +2,15 @@
 
 import datetime
 import re
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from api.schemas.common import DateTimeSchema, MetaSchema, PageQuerySchema, StrictString
-from models.statuses import FulfilmentStatus
+from store.orders import PAYMENT_STATUSES, OrderFilters
 
 TRUE_WORDS = frozenset(("1", "true", "on", "yes"))
 FALSE_WORDS = frozenset(("0", "false", "off", "no"))
-PAYMENT_STATUSES = ("paid", "unpaid", "cancelled", "refunded", "incomplete")
 # Ids have at most 18 digits (within every database's integer range); larger ones are
 # refused, never sent to the database.
 MAX_ORDER_ID = 10**18 - 1
@@ -21,6 +19,8 @@ DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # `id[]` and `id[0]`, as PHP's http_build_query writes an array.
 ID_ARRAY_KEY = re.compile(r"id\[[^\]]*\]")
 SCALAR_PARAMS = (
+    "page",
+    "paging",
     "status",
     "paymentStatus",
     "fromDate",
@@ -205,26 +205,11 @@ class OrderIds(fields.List):
         return sorted(ids)
 
 
-class StatusRef(NamedTuple):
-    id: int
-    handle: str
-
-
 class StatusHandle(StrictString):
-    """A fulfilment status handle in any case; loads as that status's StatusRef."""
+    """A fulfilment status handle in any case; the store checks that it exists."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        statuses = list(
-            FulfilmentStatus.select(FulfilmentStatus.id, FulfilmentStatus.handle)
-            .order_by(FulfilmentStatus.sort_order, FulfilmentStatus.id)
-            .tuples()
-        )
-        for status_id, handle in statuses:
-            if handle.lower() == text.lower():
-                return StatusRef(status_id, handle)
-        valid = ", ".join(handle for _, handle in statuses)
-        raise ValidationError(f"Unknown fulfilment status {text[:100]!r}; valid handles: {valid}.")
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(min=1, max=100), **kwargs)
 
 
 def _query_values(data):
@@ -253,10 +238,7 @@ class OrderListQuerySchema(PageQuerySchema):
 
     @pre_load
     def gather(self, data, **kwargs):
-        """Drop empty values (they mean "not given") and collect every spelling of `id`.
-
-        `page` and `paging` are left to the pagination helper, which checks them itself.
-        """
+        """Drop empty values (they mean "not given") and collect every spelling of `id`."""
         found, ids = {}, []
         for key, values in _query_values(data):
             given = [value for value in values if value != ""]
@@ -269,6 +251,22 @@ class OrderListQuerySchema(PageQuerySchema):
         if ids:
             found["id"] = ids
         return found
+
+    @post_load
+    def filters(self, args, **kwargs):
+        """The page arguments, and the filters as the store takes them."""
+        filters = OrderFilters(
+            status=args.get("status"),
+            payment_status=args.get("paymentStatus"),
+            from_date=args.get("fromDate"),
+            to_date=args.get("toDate"),
+            paid=args.get("paid"),
+            cancelled=args.get("cancelled"),
+            refunded=args.get("refunded"),
+            shippable=args.get("shippable"),
+            ids=tuple(args["id"]) if "id" in args else None,
+        )
+        return {"page": args["page"], "paging": args["paging"], "filters": filters}
 
 
 # --- PATCH body ---

@@ -1,10 +1,7 @@
 """Shapes of products and stock records: the OpenAPI document, the list query, stock PATCH."""
 
-from decimal import Decimal
-
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load
 
-from api.product_filter import FilterError, parse_filter
 from api.schemas.common import (
     DateTimeSchema,
     MetaSchema,
@@ -12,13 +9,10 @@ from api.schemas.common import (
     StrictBoolean,
     StrictNumber,
 )
-from api.stock_queries import StockChange
-from models.base import MAX_UNITS, SCALE, to_units
 from models.catalog import OPTION_TYPES
-
-MAX_QUANTITY = Decimal(MAX_UNITS) / SCALE
-RANGE = f"{-MAX_QUANTITY}..{MAX_QUANTITY}"
-
+from store.products import FilterError, parse_filter
+from store.stock import QUANTITY_RANGE as RANGE
+from store.stock import StockChange, check_quantity
 
 # --- output (documentation only: views build their JSON by hand) ---
 
@@ -174,31 +168,24 @@ class ProductListQuerySchema(PageQuerySchema):
 
     @pre_load
     def gather(self, data, **kwargs):
-        """Keep the filter when given; `page` and `paging` are the pagination helper's."""
-        value = data.get("filter", "")
-        return {"filter": value} if value != "" else {}
+        """Keep the filter and the page arguments when given (empty: not given)."""
+        return {
+            key: data.get(key) for key in ("filter", *self.PAGE_KEYS) if data.get(key, "") != ""
+        }
 
 
 # --- the stock PATCH body ---
 
 
 class StockQuantity(StrictNumber):
-    """A stock level or adjustment: loads as stored units (integer ten-thousandths)."""
-
-    default_error_messages = {
-        "range": f"Must be within {RANGE}.",
-        "places": "Must have at most 4 decimal places.",
-    }
+    """A stock level or adjustment: a JSON number within the store's rules, as a Decimal."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         quantity = super()._deserialize(value, attr, data, **kwargs)
-        # The range first: quantizing a huge number would overflow Decimal's precision.
-        if abs(quantity) > MAX_QUANTITY:
-            raise self.make_error("range")
         try:
-            return to_units(quantity)
-        except ValueError:
-            raise self.make_error("places") from None
+            return check_quantity(quantity)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 def _empty_list_as_object(data, key):
@@ -234,7 +221,7 @@ class StockPatchDataSchema(Schema):
             raise ValidationError("Cannot be sent together with stock_level.", "stock_adjustment")
         if adjustment == 0:
             raise ValidationError("Must not be zero.", "stock_adjustment")
-        return StockChange(level, data.get("stock_unlimited"), adjustment)
+        return StockChange.of(level, data.get("stock_unlimited"), adjustment)
 
 
 class StockPatchSchema(Schema):

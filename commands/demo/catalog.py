@@ -5,7 +5,7 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from commands.demo_words import (
+from commands.demo.words import (
     ADJECTIVES,
     BRANDS,
     CATEGORIES,

@@ -1,4 +1,5 @@
-"""How stored values become JSON values at the edge (API.md §2)."""
+"""How stored values become the contract's JSON values (API.md §2), and how the store's
+wall-clock times become the stored UTC instants."""
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -52,8 +53,27 @@ class StoreRenderer:
         return money(value, self.digits)
 
 
-def to_utc(local_value, zone):
-    """A naive wall-clock time in the store zone (or an aware one) as naive UTC."""
-    if local_value.tzinfo is None:
-        local_value = local_value.replace(tzinfo=zone)
-    return local_value.astimezone(datetime.UTC).replace(tzinfo=None)
+# The instants every database stores alike (MariaDB's DATETIME range): a bound outside them
+# is moved to the edge, where it selects the same rows.
+EARLIEST = datetime.datetime(1000, 1, 1)
+LATEST = datetime.datetime(9999, 12, 31, 23, 59, 59, 999999)
+
+
+def stored_instant(moment, zone):
+    """A datetime (naive: wall-clock time in the store zone `zone`) as the naive UTC the
+    database stores, kept within EARLIEST..LATEST."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    try:
+        utc = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    except OverflowError:
+        return LATEST if moment.year > 5000 else EARLIEST
+    return min(max(utc, EARLIEST), LATEST)
+
+
+def day_bounds(day, zone):
+    """The first instant of a calendar day in the store zone and of the next day, stored."""
+    start = datetime.datetime.combine(day, datetime.time())
+    if day == datetime.date.max:
+        return stored_instant(start, zone), LATEST
+    return stored_instant(start, zone), stored_instant(start + datetime.timedelta(days=1), zone)

@@ -1,8 +1,7 @@
-"""Product queries in one place: the list's page, and the product JSON in batched queries."""
+"""Products as the contract's documents (products.md), fetched by id in batched queries."""
 
-from peewee import JOIN, SQL, fn
+from peewee import JOIN
 
-from api.values import StoreRenderer, number
 from models.catalog import (
     LIST_OPTION_TYPES,
     Brand,
@@ -17,29 +16,8 @@ from models.catalog import (
     Variation,
     VariationChoice,
 )
-from models.prepared import Prepared
-
-
-def _where(query, conditions):
-    return query.where(*conditions) if conditions else query
-
-
-def count_products(conditions):
-    return _where(Product.select(fn.COUNT(SQL("*"))), conditions).scalar()
-
-
-def page_ids(conditions, page, per_page):
-    """The ids of one page, newest `date_added` first, then highest id: a total order."""
-    query = (
-        _where(Product.select(Product.id), conditions)
-        .order_by(Product.date_added.desc(), Product.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return [product_id for (product_id,) in query.tuples()]
-
-
-# --- rendering ---
+from models.compiled import CompiledQuery
+from store.render import StoreRenderer, number
 
 PRODUCT_COLUMNS = (
     Product.id,
@@ -91,49 +69,49 @@ VARIATION_COLUMNS = (
 
 
 # The fetches by id list, compiled once per number of ids.
-PRODUCTS_BY_IDS = Prepared(
-    lambda ids: (
+PRODUCTS_BY_IDS = CompiledQuery(
+    lambda p: (
         Product.select(*PRODUCT_COLUMNS)
         .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
-        .where(Product.id.in_(ids))
+        .where(Product.id.in_(p.ids))
     )
 )
-IMAGES_BY_PRODUCT_IDS = Prepared(
-    lambda ids: (
+IMAGES_BY_PRODUCT_IDS = CompiledQuery(
+    lambda p: (
         ProductImage.select(ProductImage.product, ProductImage.url)
-        .where(ProductImage.product.in_(ids))
+        .where(ProductImage.product.in_(p.ids))
         .order_by(ProductImage.product, ProductImage.sort_order, ProductImage.id)
     )
 )
-GROUPS_BY_PRODUCT_IDS = Prepared(
-    lambda ids: (
+GROUPS_BY_PRODUCT_IDS = CompiledQuery(
+    lambda p: (
         ProductGroupLink.select(ProductGroupLink.product, ProductGroup.name)
         .join(ProductGroup)
-        .where(ProductGroupLink.product.in_(ids))
+        .where(ProductGroupLink.product.in_(p.ids))
         .order_by(ProductGroupLink.product, ProductGroupLink.id)
     )
 )
-CATEGORIES_BY_PRODUCT_IDS = Prepared(
-    lambda ids: (
+CATEGORIES_BY_PRODUCT_IDS = CompiledQuery(
+    lambda p: (
         ProductCategory.select(ProductCategory.product, Category.name, Category.url)
         .join(Category)
-        .where(ProductCategory.product.in_(ids))
+        .where(ProductCategory.product.in_(p.ids))
         .order_by(ProductCategory.product, ProductCategory.sort_order, ProductCategory.id)
     )
 )
-CHOSEN_BY_PRODUCT_IDS = Prepared(
-    lambda ids: (
+CHOSEN_BY_PRODUCT_IDS = CompiledQuery(
+    lambda p: (
         ProductOption.select(
             VariationChoice.variation, ProductOption.name, ProductOptionChoice.name
         )
         .join(ProductOptionChoice)
         .join(VariationChoice)
-        .where(ProductOption.product.in_(ids))
+        .where(ProductOption.product.in_(p.ids))
         .order_by(VariationChoice.variation, ProductOption.sort_order, ProductOption.id)
     )
 )
-OPTIONS_BY_PRODUCT_IDS = Prepared(
-    lambda ids: (
+OPTIONS_BY_PRODUCT_IDS = CompiledQuery(
+    lambda p: (
         ProductOption.select(
             ProductOption.product,
             ProductOption.id,
@@ -146,7 +124,7 @@ OPTIONS_BY_PRODUCT_IDS = Prepared(
             ProductOptionChoice.weight_adjustment,
         )
         .join(ProductOptionChoice, JOIN.LEFT_OUTER)
-        .where(ProductOption.product.in_(ids))
+        .where(ProductOption.product.in_(p.ids))
         .order_by(
             ProductOption.product,
             ProductOption.sort_order,
@@ -156,10 +134,10 @@ OPTIONS_BY_PRODUCT_IDS = Prepared(
         )
     )
 )
-VARIATIONS_BY_PRODUCT_IDS = Prepared(
-    lambda ids: (
+VARIATIONS_BY_PRODUCT_IDS = CompiledQuery(
+    lambda p: (
         Variation.select(*VARIATION_COLUMNS)
-        .where(Variation.product.in_(ids))
+        .where(Variation.product.in_(p.ids))
         .order_by(Variation.product, Variation.sort_order, Variation.id)
     )
 )
@@ -174,15 +152,15 @@ def _grouped(ids, rows):
 
 
 def _images(ids):
-    return _grouped(ids, IMAGES_BY_PRODUCT_IDS.rows(ids))
+    return _grouped(ids, IMAGES_BY_PRODUCT_IDS.rows(ids=ids))
 
 
 def _groups(ids):
-    return _grouped(ids, GROUPS_BY_PRODUCT_IDS.rows(ids))
+    return _grouped(ids, GROUPS_BY_PRODUCT_IDS.rows(ids=ids))
 
 
 def _categories(ids):
-    rows = CATEGORIES_BY_PRODUCT_IDS.rows(ids)
+    rows = CATEGORIES_BY_PRODUCT_IDS.rows(ids=ids)
     return _grouped(ids, ((pid, {"name": name, "url": url}) for pid, name, url in rows))
 
 
@@ -192,7 +170,7 @@ def _variation_options(product_ids, variation_ids):
     Reached from the products' options (indexed by product), then their choices and the
     variations that chose them: every database then walks indexes from the few page ids.
     """
-    rows = CHOSEN_BY_PRODUCT_IDS.rows(product_ids)
+    rows = CHOSEN_BY_PRODUCT_IDS.rows(ids=product_ids)
     chosen = {variation_id: [] for variation_id in variation_ids}
     for variation_id, name, value in rows:
         # A choice is only ever made by variations of the option's own product.
@@ -201,12 +179,12 @@ def _variation_options(product_ids, variation_ids):
     return chosen
 
 
-class Renderer(StoreRenderer):
+class ProductRenderer(StoreRenderer):
     """Turns product rows into the contract's JSON, in the store's zone and currency."""
 
     def options(self, ids):
         """{product id: [option, ...]}: options and their choices in one query."""
-        rows = OPTIONS_BY_PRODUCT_IDS.rows(ids)
+        rows = OPTIONS_BY_PRODUCT_IDS.rows(ids=ids)
         options, by_id = {product_id: [] for product_id in ids}, {}
         for product_id, option_id, name, handle, kind, required, choice, price, weight in rows:
             option = by_id.get(option_id)
@@ -229,7 +207,7 @@ class Renderer(StoreRenderer):
 
     def variations(self, ids):
         """{product id: [variation, ...]}, each with its chosen options: two queries."""
-        rows = VARIATIONS_BY_PRODUCT_IDS.dicts(ids)
+        rows = VARIATIONS_BY_PRODUCT_IDS.dicts(ids=ids)
         variations = {product_id: [] for product_id in ids}
         if not rows:
             return variations
@@ -303,11 +281,11 @@ def render_products(ids, settings):
     left out): at most seven queries, however many children the products have."""
     if not ids:
         return []
-    rows = {row["id"]: row for row in PRODUCTS_BY_IDS.dicts(ids)}
+    rows = {row["id"]: row for row in PRODUCTS_BY_IDS.dicts(ids=ids)}
     found = [product_id for product_id in ids if product_id in rows]
     if not found:
         return []
-    renderer = Renderer(settings)
+    renderer = ProductRenderer(settings)
     children = (
         _images(found),
         _groups(found),

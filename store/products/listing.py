@@ -1,10 +1,14 @@
-"""The `filter` of GET /products: `date_added gt '2021-01-01T20:00' and date_updated le ...`."""
+"""Which products a listing shows: the `filter` grammar (`date_added gt '2021-01-01T20:00'
+and date_updated le ...`), the count and one page's ids."""
 
 import datetime
 import re
 from typing import NamedTuple
 
+from peewee import SQL, fn
+
 from models.catalog import Product
+from store.render import day_bounds, stored_instant
 
 FIELDS = {"date_added": Product.date_added, "date_updated": Product.date_updated}
 OPERATORS = ("gt", "lt", "eq", "ge", "le")
@@ -13,10 +17,6 @@ MAX_CONDITIONS = 10
 AND = re.compile(r"\s+and\s+")
 CONDITION = re.compile(r"(\S+)\s+(\S+)\s+(.+)", re.DOTALL)
 QUOTED = re.compile(r"""'(.*)'|"(.*)\"""", re.DOTALL)
-# The dates every database stores alike (MariaDB's DATETIME range); a bound outside them
-# is moved to the edge, where it selects the same products.
-EARLIEST = datetime.datetime(1000, 1, 1)
-LATEST = datetime.datetime(9999, 12, 31, 23, 59, 59, 999999)
 
 
 class FilterError(ValueError):
@@ -76,34 +76,15 @@ def parse_filter(text):
     return [_condition(part) for part in parts]
 
 
-def _utc(moment, zone):
-    """A datetime (naive: in the store zone) as naive UTC, kept within EARLIEST..LATEST."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    try:
-        utc = moment.astimezone(datetime.UTC).replace(tzinfo=None)
-    except OverflowError:
-        return LATEST if moment.year > 5000 else EARLIEST
-    return min(max(utc, EARLIEST), LATEST)
-
-
-def _day_bounds(day, zone):
-    """The first instant of a local day and of the next one, as naive UTC."""
-    start = datetime.datetime.combine(day, datetime.time())
-    if day == datetime.date.max:
-        return _utc(start, zone), LATEST
-    return _utc(start, zone), _utc(start + datetime.timedelta(days=1), zone)
-
-
 def _expression(condition, zone):
     column = FIELDS[condition.field]
     value = condition.value
     if isinstance(value, datetime.datetime):
         start = end = None
-        moment = _utc(value, zone)
+        moment = stored_instant(value, zone)
     else:
         # A date alone is midnight at the start of that day, except with `eq` (the day).
-        start, end = _day_bounds(value, zone)
+        start, end = day_bounds(value, zone)
         moment = start
     if condition.operator == "eq":
         if end is None:
@@ -120,3 +101,22 @@ def _expression(condition, zone):
 def filter_expressions(conditions, zone):
     """Peewee expressions for parsed conditions, read in the store time zone `zone`."""
     return [_expression(condition, zone) for condition in conditions]
+
+
+def _where(query, conditions):
+    return query.where(*conditions) if conditions else query
+
+
+def count_products(conditions):
+    return _where(Product.select(fn.COUNT(SQL("*"))), conditions).scalar()
+
+
+def page_ids(conditions, offset, limit):
+    """The ids of one page, newest `date_added` first, then highest id: a total order."""
+    query = (
+        _where(Product.select(Product.id), conditions)
+        .order_by(Product.date_added.desc(), Product.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [product_id for (product_id,) in query.tuples()]

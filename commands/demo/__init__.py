@@ -8,11 +8,11 @@ from peewee import PostgresqlDatabase, fn
 from tqdm import tqdm
 
 from commands.common import with_store
-from commands.demo_catalog import Catalogue
-from commands.demo_orders import Orders
-from commands.demo_rules import PATHS
+from commands.demo.catalog import Catalogue
+from commands.demo.orders import Orders
+from commands.demo.rules import PATHS
 from models import ALL_MODELS
-from models.base import Fixed4Field, db, locking_atomic, sync_id_sequence, to_units
+from models.base import db, locking_atomic, sync_id_sequence
 from models.catalog import Brand, Category, Product, ProductGroup, Variation
 from models.orders import Order, OrderItem
 from models.schema import SchemaOutdated, ensure_current
@@ -61,20 +61,13 @@ class Rows:
                 self.written[model] = self.written.get(model, 0) + len(rows)
 
 
-def _converter(field):
-    if isinstance(field, Fixed4Field):
-        # The field takes a plain int for stored units; here every number is a quantity.
-        return lambda value: None if value is None else to_units(value)
-    return field.db_value
-
-
 def insert_rows(model, rows):
     """Multi-row INSERTs of complete rows: every column is given, so no default (and no
     clock) ever fills one in. peewee writes the one-row statement and converts the values;
     its VALUES group is repeated for the batch, since building each value as a query node
     would take far longer than the database takes to store it."""
     fields = model._meta.sorted_fields
-    columns = [(field.name, _converter(field)) for field in fields]
+    columns = [(field.name, field.db_value) for field in fields]
     one_row = model.insert_many([[None] * len(fields)], fields=fields).returning()
     head, _, group = one_row.sql()[0].rpartition(" VALUES ")
     per_statement = max(1, min(MAX_ROWS, MAX_PARAMETERS // len(fields)))
@@ -184,17 +177,16 @@ def demo(products, orders, seed, until, append, progress):
             "orders need products to order: give --products", param_hint="--products"
         )
     started = time.perf_counter()
-    with db.connection_context():
-        try:
-            ensure_current()
-        except SchemaOutdated as error:
-            raise click.ClickException(str(error)) from None
-        with locking_atomic():
-            _refuse_filled_store(append)
-            written = generate(seed, products, orders, until, progress)
-        if isinstance(db.obj, PostgresqlDatabase):
-            # A bulk load leaves the planner's statistics behind until autovacuum runs.
-            db.execute_sql("ANALYZE")
+    try:
+        ensure_current()
+    except SchemaOutdated as error:
+        raise click.ClickException(str(error)) from None
+    with locking_atomic():
+        _refuse_filled_store(append)
+        written = generate(seed, products, orders, until, progress)
+    if isinstance(db.obj, PostgresqlDatabase):
+        # A bulk load leaves the planner's statistics behind until autovacuum runs.
+        db.execute_sql("ANALYZE")
     elapsed = time.perf_counter() - started
     click.echo(
         f"demo store (seed {seed}): {written.get(Product, 0)} products, "

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import orjson
 
-from commands.demo_people import customer, fill, person
-from commands.demo_rules import (
+from commands.demo.people import customer, fill, person
+from commands.demo.rules import (
     CANCEL_REASON,
     CARRIERS,
     DIGITAL_PATHS,
@@ -117,6 +117,7 @@ class Orders:
                 handle=handle,
                 changed_at=when,
                 client=None,
+                actor=None,
             )
 
     def _payment(self):

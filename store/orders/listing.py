@@ -1,0 +1,130 @@
+"""Which orders a listing shows (orders.md): filters, the count and one page's ids."""
+
+import datetime
+from typing import NamedTuple
+
+from peewee import SQL, fn
+
+from models.orders import Order
+from store.render import day_bounds
+from store.statuses import resolve_handle
+
+
+def _absent(field):
+    """`field IS NULL` for a timestamp most orders lack, written NOT (field IS NOT NULL).
+
+    Same meaning everywhere, but SQLite then leaves the field's index alone: its statistics
+    cannot tell NULL from a value, so it would take IS NULL for a rare value and read most of
+    the table through that index (3-10 times slower than the plan it picks instead)."""
+    return ~field.is_null(False)
+
+
+# Waiting for an off-site payment: hidden from listings unless asked for.
+HIDDEN = Order.external_payment_requested_at.is_null(False) & Order.paid_at.is_null()
+VISIBLE = Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False)
+PAID = Order.paid_at.is_null(False) & _absent(Order.refunded_at)
+NOT_PAID = Order.paid_at.is_null() | Order.refunded_at.is_null(False)
+SHIPPABLE = Order.shipping_method.is_null(False) & (Order.shipping_method != "")
+NOT_SHIPPABLE = Order.shipping_method.is_null() | (Order.shipping_method == "")
+
+PAYMENT_STATUSES = ("paid", "unpaid", "cancelled", "refunded", "incomplete")
+PAYMENT_STATUS = {
+    "paid": PAID,
+    "unpaid": Order.paid_at.is_null()
+    & _absent(Order.refunded_at)
+    & _absent(Order.external_payment_requested_at),
+    "cancelled": Order.cancelled_at.is_null(False),
+    "refunded": Order.refunded_at.is_null(False),
+    "incomplete": HIDDEN,
+}
+FLAGS = {
+    "paid": (PAID, NOT_PAID),
+    "cancelled": (Order.cancelled_at.is_null(False), _absent(Order.cancelled_at)),
+    "refunded": (Order.refunded_at.is_null(False), _absent(Order.refunded_at)),
+    "shippable": (SHIPPABLE, NOT_SHIPPABLE),
+}
+
+# Which orders a listing shows: the visible ones, or (paymentStatus=incomplete) the hidden.
+SHOW_VISIBLE, SHOW_HIDDEN, FILTERS_EXCLUDE_HIDDEN = "visible", "hidden", "filtered"
+
+
+class OrderFilters(NamedTuple):
+    """The filters of an order listing, each None when not given (orders.md)."""
+
+    status: str | None = None  # a fulfilment status handle, any case
+    payment_status: str | None = None  # one of PAYMENT_STATUSES
+    from_date: datetime.date | None = None  # placed on or after this day (store zone)
+    to_date: datetime.date | None = None  # placed on or before this day (store zone)
+    paid: bool | None = None
+    cancelled: bool | None = None
+    refunded: bool | None = None
+    shippable: bool | None = None
+    ids: tuple | None = None
+
+
+class Selection(NamedTuple):
+    conditions: list
+    visibility: str
+
+
+def _date_conditions(filters, zone):
+    conditions = []
+    if filters.from_date is not None:
+        conditions.append(Order.placed_at >= day_bounds(filters.from_date, zone)[0])
+    if filters.to_date is not None and filters.to_date < datetime.date.max:
+        conditions.append(Order.placed_at < day_bounds(filters.to_date, zone)[1])
+    return conditions
+
+
+def select_orders(filters, zone):
+    """The Selection for a listing's filters (an unknown status handle: Invalid)."""
+    conditions = _date_conditions(filters, zone)
+    if filters.status is not None:
+        conditions.append(Order.status == resolve_handle(filters.status, "status").id)
+    if filters.ids is not None:
+        conditions.append(Order.id.in_(list(filters.ids)))
+    for name, (when_true, when_false) in FLAGS.items():
+        wanted = getattr(filters, name)
+        if wanted is not None:
+            conditions.append(when_true if wanted else when_false)
+    visibility = SHOW_VISIBLE
+    payment = filters.payment_status
+    if payment:
+        conditions.append(PAYMENT_STATUS[payment])
+        if payment == "incomplete":
+            visibility = SHOW_HIDDEN
+        elif payment in ("paid", "unpaid"):
+            visibility = FILTERS_EXCLUDE_HIDDEN
+    elif filters.paid is True:
+        visibility = FILTERS_EXCLUDE_HIDDEN
+    return Selection(conditions, visibility)
+
+
+def _where(query, conditions):
+    return query.where(*conditions) if conditions else query
+
+
+def _count(conditions):
+    return _where(Order.select(fn.COUNT(SQL("*"))), conditions).scalar()
+
+
+def count_orders(selection):
+    """How many orders the listing shows. Hidden orders are few and indexed: counting all
+    matching orders minus the hidden ones is far cheaper than testing every row."""
+    if selection.visibility == SHOW_VISIBLE:
+        return _count(selection.conditions) - _count([*selection.conditions, HIDDEN])
+    return _count(selection.conditions)
+
+
+def page_ids(selection, offset, limit):
+    """The ids of one page, newest first: only the id is sorted and skipped over."""
+    conditions = selection.conditions
+    if selection.visibility == SHOW_VISIBLE:
+        conditions = [*conditions, VISIBLE]
+    query = (
+        _where(Order.select(Order.id), conditions)
+        .order_by(Order.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [order_id for (order_id,) in query.tuples()]

@@ -1,0 +1,304 @@
+"""Stock records and stock writes: SKU lookups on unique indexes, atomic SQL updates."""
+
+from decimal import Decimal
+from typing import NamedTuple
+
+from peewee import SQL
+
+from models.base import MAX_UNITS, SCALE, locking_atomic, to_units, utcnow
+from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
+from models.compiled import CompiledQuery
+from store.errors import Invalid, NotFound
+from store.products import get_product
+from store.render import number
+
+# The longest SKU a product or variation can have: a longer one exists nowhere.
+MAX_SKU_LENGTH = Product.sku.max_length
+# The largest stock level or adjustment, as a quantity.
+MAX_QUANTITY = Decimal(MAX_UNITS) / SCALE
+QUANTITY_RANGE = f"{-MAX_QUANTITY}..{MAX_QUANTITY}"
+
+
+def check_quantity(value):
+    """A stock level or adjustment as a Decimal; ValueError (its message for a client)
+    when it is out of range or has more than 4 decimal places."""
+    quantity = value if isinstance(value, Decimal) else Decimal(repr(value))
+    # The range first: quantizing a huge number would overflow Decimal's precision.
+    if not quantity.is_finite() or abs(quantity) > MAX_QUANTITY:
+        raise ValueError(f"Must be within {QUANTITY_RANGE}.")
+    try:
+        to_units(quantity)
+    except ValueError:
+        raise ValueError("Must have at most 4 decimal places.") from None
+    return quantity
+
+
+class StockChange(NamedTuple):
+    """A stock change in quantities (Decimals); None leaves a field as it is."""
+
+    level: Decimal | None = None
+    unlimited: bool | None = None
+    adjustment: Decimal | None = None
+
+    @classmethod
+    def of(cls, level=None, unlimited=None, adjustment=None):
+        """A checked change (products.md "Stock writes"); Invalid names each problem."""
+        problems = {}
+        values = {}
+        for key, value in (("stock_level", level), ("stock_adjustment", adjustment)):
+            if value is None:
+                continue
+            try:
+                values[key] = check_quantity(value)
+            except ValueError as error:
+                problems[f"data.{key}"] = [str(error)]
+        if unlimited is not None and not isinstance(unlimited, bool):
+            problems["data.stock_unlimited"] = ["Must be a JSON boolean."]
+        if adjustment is not None and level is not None:
+            problems.setdefault("data.stock_adjustment", []).append(
+                "Cannot be sent together with stock_level."
+            )
+        elif values.get("stock_adjustment") == 0:
+            problems["data.stock_adjustment"] = ["Must not be zero."]
+        if problems:
+            path, messages = next(iter(problems.items()))
+            raise Invalid(f"Invalid {path}: {messages[0]}", problems)
+        return cls(values.get("stock_level"), unlimited, values.get("stock_adjustment"))
+
+    @property
+    def is_noop(self):
+        return self.level is None and self.unlimited is None and self.adjustment is None
+
+
+class Owner(NamedTuple):
+    kind: str
+    id: int
+
+
+# --- reading ---
+
+
+def _product_record(record_id, sku, name, level, unlimited):
+    return {
+        "id": record_id,
+        "sku": sku,
+        "name": name,
+        "stock_level": number(level),
+        "stock_unlimited": bool(unlimited),
+    }
+
+
+def _variation_record(record_id, product_id, sku, name, level, unlimited):
+    return {
+        "id": record_id,
+        "product_id": product_id,
+        "sku": sku,
+        "name": name,
+        "stock_level": number(level),
+        "stock_unlimited": bool(unlimited),
+        "variation": True,
+    }
+
+
+PRODUCT_RECORD = CompiledQuery(
+    lambda p: Product.select(
+        Product.id, Product.sku, Product.name, Product.stock_level, Product.stock_unlimited
+    ).where(Product.id == p.id)
+)
+VARIATION_RECORD = CompiledQuery(
+    lambda p: (
+        Variation.select(
+            Variation.id,
+            Variation.product,
+            Variation.sku,
+            Product.name,
+            Variation.stock_level,
+            Variation.stock_unlimited,
+        )
+        .join(Product)
+        .where(Variation.id == p.id)
+    )
+)
+# One statement over the two unique SKU indexes, telling which kind of record it found.
+FIND_SKU = CompiledQuery(
+    lambda p: (
+        Product.select(
+            SQL(f"'{PRODUCT_SKU}'").alias("kind"),
+            Product.id,
+            Product.id.alias("product_id"),
+            Product.name,
+            Product.stock_level,
+            Product.stock_unlimited,
+        )
+        .where(Product.sku == p.sku)
+        .union_all(
+            Variation.select(
+                SQL(f"'{VARIATION_SKU}'"),
+                Variation.id,
+                Variation.product,
+                Product.name,
+                Variation.stock_level,
+                Variation.stock_unlimited,
+            )
+            .join(Product)
+            .where(Variation.sku == p.sku)
+        )
+    )
+)
+
+
+def product_record(product_id):
+    row = PRODUCT_RECORD.first(id=product_id)
+    return None if row is None else _product_record(*row)
+
+
+def variation_record(variation_id):
+    row = VARIATION_RECORD.first(id=variation_id)
+    return None if row is None else _variation_record(*row)
+
+
+def _record(owner):
+    if owner.kind == PRODUCT_SKU:
+        return product_record(owner.id)
+    return variation_record(owner.id)
+
+
+def _searchable(sku):
+    # NUL cannot be sent to PostgreSQL, and no stored SKU holds one or is longer.
+    return sku is not None and "\x00" not in sku and 0 < len(sku) <= MAX_SKU_LENGTH
+
+
+def find_sku(sku):
+    """(Owner, stock record) of the product or variation with this exact SKU, or None: one
+    query on the two unique SKU indexes."""
+    if not _searchable(sku):
+        return None
+    for kind, record_id, product_id, name, level, unlimited in FIND_SKU.rows(sku=sku):
+        if kind == PRODUCT_SKU:
+            return Owner(kind, record_id), _product_record(record_id, sku, name, level, unlimited)
+        record = _variation_record(record_id, product_id, sku, name, level, unlimited)
+        return Owner(kind, record_id), record
+    return None
+
+
+def stock_by_sku(sku):
+    """The stock record of the product or variation with this SKU; NotFound if none."""
+    found = find_sku(sku)
+    if found is None:
+        raise NotFound("SKU not found")
+    return found[1]
+
+
+def variation_stock(variation_id):
+    """A variation's stock record; NotFound if none."""
+    record = variation_record(variation_id)
+    if record is None:
+        raise NotFound("Variation not found")
+    return record
+
+
+# --- writing ---
+
+
+def _in_range(model, adjustment):
+    # In stored units: the sum is an expression, not a field, so nothing converts them.
+    return (model.stock_level + adjustment).between(-MAX_UNITS, MAX_UNITS)
+
+
+# The common stock PATCH, an adjustment, compiled once.
+ADJUST_PRODUCT = CompiledQuery(
+    lambda p: Product.update(
+        {
+            Product.stock_level: Product.stock_level + p.adjustment,
+            Product.date_updated: p.now.of(Product.date_updated),
+        }
+    ).where(Product.id == p.id, _in_range(Product, p.adjustment))
+)
+ADJUST_VARIATION = CompiledQuery(
+    lambda p: Variation.update({Variation.stock_level: Variation.stock_level + p.adjustment}).where(
+        Variation.id == p.id, _in_range(Variation, p.adjustment)
+    )
+)
+# `=`, not IN: MariaDB runs `IN (subquery)` of an UPDATE as a dependent subquery over
+# every product, locking them all; a scalar subquery is read once, then the primary key.
+TOUCH_PRODUCT_OF = CompiledQuery(
+    lambda p: Product.update({Product.date_updated: p.now.of(Product.date_updated)}).where(
+        Product.id == Variation.select(Variation.product).where(Variation.id == p.id)
+    )
+)
+
+
+def _update(model, record_id, change, now):
+    """Apply `change` to one row in a single UPDATE; the number of rows changed (0 or 1).
+
+    A row already as asked is left alone (its product's date_updated too); an adjustment
+    is added by the database itself, and only when the result stays within range."""
+    if change.adjustment is not None and change.unlimited is None:
+        if model is Product:
+            return ADJUST_PRODUCT.execute(adjustment=change.adjustment, now=now, id=record_id)
+        return ADJUST_VARIATION.execute(adjustment=change.adjustment, id=record_id)
+    values, where = {}, [model.id == record_id]
+    if change.adjustment is not None:
+        values[model.stock_level] = model.stock_level + change.adjustment
+        where.append(_in_range(model, change.adjustment))
+    else:
+        differs = []
+        if change.level is not None:
+            values[model.stock_level] = change.level
+            differs.append(model.stock_level != change.level)
+        if change.unlimited is not None:
+            differs.append(model.stock_unlimited != change.unlimited)
+        where.append(differs[0] if len(differs) == 1 else differs[0] | differs[1])
+    if change.unlimited is not None:
+        values[model.stock_unlimited] = change.unlimited
+    if model is Product:
+        values[Product.date_updated] = now
+    return model.update(values).where(*where).execute()
+
+
+def _apply(owner, change):
+    """Apply a change to a product or variation in the caller's transaction, which then
+    reads the record (absent: not found). A no-op writes nothing at all; an adjustment that
+    would leave the range raises Invalid and changes nothing."""
+    if change.is_noop:
+        return
+    now = utcnow()
+    model = Product if owner.kind == PRODUCT_SKU else Variation
+    changed = _update(model, owner.id, change, now)
+    if changed and model is Variation:
+        TOUCH_PRODUCT_OF.execute(now=now, id=owner.id)
+    if not changed and change.adjustment is not None:
+        # Nothing matched: no such row (the caller's read tells), or out of range.
+        if model.select(SQL("1")).where(model.id == owner.id).exists():
+            problem = f"the adjusted stock level would be outside {QUANTITY_RANGE}"
+            raise Invalid(
+                f"Invalid data.stock_adjustment: {problem}",
+                {"data.stock_adjustment": [f"{problem[0].upper()}{problem[1:]}."]},
+            )
+
+
+def set_stock_by_sku(sku, change):
+    """Change the stock of whichever product or variation owns this SKU; its record."""
+    with locking_atomic():
+        found = find_sku(sku)
+        if found is None:
+            raise NotFound("Product not found")
+        owner, record = found
+        if change.is_noop:
+            return record
+        _apply(owner, change)
+        return _record(owner)
+
+
+def set_variation_stock(variation_id, change):
+    """Change a variation's stock; its record."""
+    with locking_atomic():
+        _apply(Owner(VARIATION_SKU, variation_id), change)
+        return variation_stock(variation_id)
+
+
+def set_product_stock(product_id, change, settings):
+    """Change a product's own stock; the whole product document."""
+    with locking_atomic():
+        _apply(Owner(PRODUCT_SKU, product_id), change)
+        return get_product(product_id, settings)
