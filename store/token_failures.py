@@ -79,9 +79,14 @@ def record(client_id, address, window, now=None):
     TokenFailure.delete().where(TokenFailure.failed_at <= expired).execute()
 
 
-def clear(client_id, address=None):
-    """Forget a client's failures (from one address, or from every address)."""
-    condition = TokenFailure.client_id == client_id
+def clear(client_id=None, address=None):
+    """Forget failures: a client's (from one address, or from all), or an address's (all of
+    its clients'); the number of failures forgotten."""
+    if client_id is None and address is None:
+        raise ValueError("name a client id, an address or both")
+    conditions = []
+    if client_id is not None:
+        conditions.append(TokenFailure.client_id == client_id)
     if address is not None:
-        condition &= TokenFailure.address == address
-    return TokenFailure.delete().where(condition).execute()
+        conditions.append(TokenFailure.address == address)
+    return TokenFailure.delete().where(*conditions).execute()

@@ -221,10 +221,15 @@ def test_recording_deletes_failures_that_left_the_window(app):
     assert sorted(row.failed_at for row in TokenFailure.select()) == [at(20), at(75)]
 
 
-def test_clear_forgets_a_client_from_one_or_every_address(app):
+def test_clear_forgets_a_client_or_an_address(app):
     for address in ("a1", "a1", "a2"):
         token_failures.record("c1", address, 60, now=utcnow())
     token_failures.record("c2", "a1", 60, now=utcnow())
+    token_failures.record(None, "a1", 60, now=utcnow())
+    token_failures.record("c3", "a3", 60, now=utcnow())
     assert token_failures.clear("c1", "a1") == 2
     assert token_failures.clear("c1") == 1
-    assert [row.client_id for row in TokenFailure.select()] == ["c2"]
+    assert token_failures.clear(address="a1") == 2
+    assert [row.client_id for row in TokenFailure.select()] == ["c3"]
+    with pytest.raises(ValueError):
+        token_failures.clear()
