@@ -10,9 +10,13 @@ import datetime
 import math
 from typing import NamedTuple
 
+from peewee import SQL, fn
+
 from models.base import utcnow
+from models.clients import ApiClient
 from models.compiled import CompiledQuery
 from models.token_failures import TokenFailure
+from store.clients import ClientRow, well_formed_client_id
 
 
 class Limits(NamedTuple):
@@ -35,6 +39,35 @@ RECENT = CompiledQuery(
         .limit(p.limit)
     )
 )
+
+
+# The token endpoint's lookup, one statement: the client's credentials, and whether the
+# caller's address has failed within the window (nearly always not: then no more queries).
+CREDENTIALS_AND_FAILURES = CompiledQuery(
+    lambda p: ApiClient.select(
+        ApiClient.client_id,
+        ApiClient.secret_digest,
+        ApiClient.scopes,
+        ApiClient.revoked_at,
+        fn.EXISTS(
+            TokenFailure.select(SQL("1")).where(
+                (TokenFailure.address == p.address) & (TokenFailure.failed_at > p.since)
+            )
+        ),
+    ).where(ApiClient.client_id == p.client_id)
+)
+
+
+def find_client(client_id, address, window, now=None):
+    """(the client's credentials row or None, whether `address` has failed lately: None
+    when there is no client to read it with)."""
+    if not well_formed_client_id(client_id):
+        return None, None
+    since = (now or utcnow()) - datetime.timedelta(seconds=window)
+    row = CREDENTIALS_AND_FAILURES.first(client_id=client_id, address=address, since=since)
+    if row is None:
+        return None, None
+    return ClientRow(*row[:4]), bool(row[4])
 
 
 def _unlocked_at(times, limit, window):

@@ -288,6 +288,9 @@ def test_scope_errors_and_other_methods_are_never_cached(client, credentials):
         b"\xff\xfe raw bytes that are not UTF-8",
         b"a=1;b=2&c=3",
         b"",
+        b"&&a=&=b&==c&d==",
+        b"x+y=a+b%2Bc&%2B=%25&%e9=%C3",
+        "clé=välue&k=€".encode(),
     ],
 )
 def test_form_bodies_read_as_werkzeug_reads_them(app, raw):

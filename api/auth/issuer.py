@@ -1,6 +1,6 @@
 """POST /oauth/2.0/token: the client-credentials grant (API.md §4)."""
 
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 import orjson
 from flask import g, request
@@ -14,7 +14,7 @@ from api.hooks import state
 from api.jsonio import json_response
 from api.schemas.auth import TokenErrorSchema, TokenRequestSchema, TokenSchema
 from store import token_failures
-from store.clients import find_client, secret_matches, well_formed_client_id
+from store.clients import secret_matches, well_formed_client_id
 
 blp = ApiBlueprint(
     "oauth",
@@ -24,18 +24,30 @@ blp = ApiBlueprint(
 )
 
 FORM = "application/x-www-form-urlencoded"
+NO_FAILURES = token_failures.Verdict(0, 0)
+
+
+def _unquote(text):
+    if "%" not in text and "+" not in text:
+        return text
+    # werkzeug's error handler keeps bytes that are not UTF-8 as %XX, as its parser does.
+    return unquote(text.replace("+", " "), errors="werkzeug.url_quote")
 
 
 def _form(raw):
-    """A urlencoded body as werkzeug's form parser reads it (first value of a repeated
-    key; a body that is not UTF-8 reads as empty), without its per-request machinery."""
+    """A urlencoded body as werkzeug's form parser reads it (urllib.parse's parse_qsl with
+    blank values kept; the first value of a repeated key; a body that is not UTF-8 reads
+    as empty), without its per-request machinery, and skipping the unquoting of plain
+    values: a token request's are."""
     try:
         text = raw.decode()
     except UnicodeDecodeError:
         return {}
     params = {}
-    for key, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
-        params.setdefault(key, value)
+    for pair in text.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            params.setdefault(_unquote(key), _unquote(value))
     return params
 
 
@@ -116,11 +128,13 @@ def _authenticate_client(settings, params):
         settings.token_max_address_failures,
         settings.token_failure_window,
     )
-    # Checked before the secret is, so a locked-out caller learns nothing from trying.
-    verdict = token_failures.check(known_id, address, limits)
-    if verdict.retry_after:
-        raise _slow_down(verdict.retry_after)
-    client = find_client(known_id)
+    client, failed_lately = token_failures.find_client(known_id, address, limits.window)
+    verdict = NO_FAILURES
+    if failed_lately is not False:
+        # Checked before the secret is, so a locked-out caller learns nothing from trying.
+        verdict = token_failures.check(known_id, address, limits)
+        if verdict.retry_after:
+            raise _slow_down(verdict.retry_after)
     if (
         client is None
         or client.revoked_at is not None
