@@ -1,10 +1,13 @@
 """Service settings: read from the environment once (Config), then validated once at
 start-up into the Settings every part of the service reads (load_settings)."""
 
+import ipaddress
 import os
+import re
 import secrets
 import stat
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, get_currency_symbol, is_currency
@@ -68,6 +71,7 @@ class Config:
         self.CS_STORE_VAT_NUMBER = env_bool("STORE_VAT_NUMBER", False)
         self.CS_MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 100)
         self.CS_TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+        self.CS_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL") or None
         self.CS_MAX_BODY_SIZE = env_int("MAX_BODY_SIZE", 1024 * 1024)
         self.CS_API_PREFIX = env("API_PREFIX", "/cs/api/v1")
         self.CS_TOKEN_PATH = env("TOKEN_PATH", "/oauth/2.0/token")
@@ -95,6 +99,7 @@ class Settings:
     vat_number: bool
     max_page_size: int
     trust_proxy_headers: bool
+    public_base_url: str | None
     token_secret: bytes
     token_lifetime: int
     token_issuer: str
@@ -175,6 +180,79 @@ def _prefix(value, setting):
     return value
 
 
+# --- hosts and ports: PUBLIC_BASE_URL here, forwarded headers in api.links ---
+
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# A host name (an IPv4 literal is one too), with the optional dot of a fully qualified name.
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+_PORT = re.compile(r"[0-9]{1,5}")
+
+
+def valid_scheme(value):
+    """`http` or `https` (any case, given in lower case), else None."""
+    value = value.lower()
+    return value if value in DEFAULT_PORTS else None
+
+
+def valid_port(value):
+    """A port number 1-65535 as a string without leading zeros, else None."""
+    if not _PORT.fullmatch(value) or not 1 <= int(value) <= 65535:
+        return None
+    return str(int(value))
+
+
+def valid_hostname(value):
+    """A host name, an IPv4 literal or a bracketed IPv6 literal, as given; else None."""
+    if value.startswith("[") and value.endswith("]") and "%" not in value:
+        try:
+            ipaddress.IPv6Address(value[1:-1])
+        except ValueError:
+            return None
+        return value
+    return value if len(value) <= 254 and _HOSTNAME.fullmatch(value) else None
+
+
+def split_host(value):
+    """(hostname, port or None) from a `host[:port]` value, or None if either is invalid."""
+    hostname, colon, port = value.rpartition(":")
+    if not colon or hostname.startswith("[") and not hostname.endswith("]"):
+        # No port, or the colon was inside an IPv6 literal.
+        hostname, port = value, None
+    elif (port := valid_port(port)) is None:
+        return None
+    hostname = valid_hostname(hostname)
+    return (hostname, port) if hostname else None
+
+
+def _public_base_url(value):
+    """PUBLIC_BASE_URL without its trailing slash, or None when it is not set."""
+    if not value:
+        return None
+    problem = _base_url_problem(value)
+    if problem:
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL {value!r} {problem} (e.g. https://shop.example.com or "
+            "https://example.com/store)"
+        )
+    return value.rstrip("/")
+
+
+def _base_url_problem(value):
+    if not isinstance(value, str):
+        return "is not a string"
+    parts = urlsplit(value)
+    if parts.scheme not in DEFAULT_PORTS or not parts.netloc:
+        return "is not an http(s) URL with a host"
+    if split_host(parts.netloc) is None:
+        return "must name a host (and port) and nothing else"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "may not have a query string or a fragment"
+    if parts.path != quote(parts.path, safe="/%:@!$&'()*+,;=~"):
+        return "must have a percent-encoded path"
+    return None
+
+
 def load_settings(config, instance_path):
     tz_name = config.get("CS_STORE_TIMEZONE") or "UTC"
     code = _currency(config.get("CS_STORE_CURRENCY") or "USD")
@@ -190,6 +268,7 @@ def load_settings(config, instance_path):
         vat_number=bool(config.get("CS_STORE_VAT_NUMBER")),
         max_page_size=_positive(config, "CS_MAX_PAGE_SIZE", "MAX_PAGE_SIZE"),
         trust_proxy_headers=bool(config.get("CS_TRUST_PROXY_HEADERS")),
+        public_base_url=_public_base_url(config.get("CS_PUBLIC_BASE_URL")),
         token_secret=_token_secret(config, instance_path),
         token_lifetime=_positive(config, "CS_TOKEN_LIFETIME", "TOKEN_LIFETIME"),
         token_issuer=config["CS_TOKEN_ISSUER"],

@@ -4,32 +4,20 @@ import datetime
 import json
 import logging
 import os
+import sys
 
 from gunicorn import glogging
 
-TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
+# The project's own modules (config.py, wsgi.py, gunicorn_worker.py) sit beside this file;
+# gunicorn may be started from any directory, with or without --chdir.
+PROJECT_DIR = os.path.dirname(os.path.abspath(__file__))
+if PROJECT_DIR not in sys.path:
+    sys.path.insert(0, PROJECT_DIR)
+
+from config import env_bool, env_int  # noqa: E402  (needs the path above)
+from gunicorn_worker import DEFAULT_THREADS  # noqa: E402
+
 APP_LOGGER = "community_store_api"
-
-
-def _env_bool(name, default=False):
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    word = raw.strip().lower()
-    if word not in TRUE_WORDS | FALSE_WORDS:
-        raise ValueError(f"{name} must be a yes/no value, got {raw!r}")
-    return word in TRUE_WORDS
-
-
-def _env_int(name, default):
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def _cpu_count():
@@ -42,17 +30,31 @@ def _cpu_count():
 
 # Loopback by default: the service is meant to sit behind nginx on the same machine.
 # gunicorn's own PORT handling would bind 0.0.0.0, so PORT is read here instead.
-bind = os.environ.get("BIND") or f"127.0.0.1:{_env_int('PORT', 8000)}"
-# Sync workers: each request holds one worker, and the work is database-bound.
-workers = _env_int("WEB_CONCURRENCY", 2 * _cpu_count() + 1)
-# A request that runs longer than this is killed (its worker restarted).
-timeout = _env_int("TIMEOUT", 30)
+bind = os.environ.get("BIND") or f"127.0.0.1:{env_int('PORT', 8000)}"
+# wsgi.py is found whatever directory gunicorn was started from (--chdir still wins).
+chdir = PROJECT_DIR
+workers = env_int("WEB_CONCURRENCY", 2 * _cpu_count() + 1)
+# Threaded workers: a client that is slow to send its request holds one thread, not a
+# whole process, so a few of them cannot stall the others or the health checks. gunicorn's
+# error answers (414, 431, 400, ...) come in the API's JSON error shape.
+worker_class = "gunicorn_worker.ThreadWorker"
+threads = env_int("THREADS", DEFAULT_THREADS)
+# A worker that stops answering the master for this long is killed and restarted; a client
+# silent this long in the middle of its request is disconnected.
+timeout = env_int("TIMEOUT", 30)
 # On SIGTERM, workers finish the requests they are serving for up to this long.
-graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 30)
-keepalive = _env_int("KEEPALIVE", 5)
+graceful_timeout = env_int("GRACEFUL_TIMEOUT", 30)
+keepalive = env_int("KEEPALIVE", 5)
+# The longest request line and header line, equal to nginx's (deploy/nginx.conf,
+# large_client_header_buffers 4 8k): 8,190 bytes, gunicorn's maximum. The API's `id` filter
+# (at most 250 ids) fits the line with room to spare. gunicorn counts a header line's CRLF
+# and nginx may add a little (a space after the colon, `, <address>` to X-Forwarded-For),
+# hence the margin.
+limit_request_line = 8190
+limit_request_field_size = 8190 + 2 + 64
 # Workers recycle themselves after this many requests (0: never); jitter spreads restarts.
-max_requests = _env_int("MAX_REQUESTS", 0)
-max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 0)
+max_requests = env_int("MAX_REQUESTS", 0)
+max_requests_jitter = env_int("MAX_REQUESTS_JITTER", 0)
 # The application is imported by each worker, never before the fork: a database
 # connection opened by the master would be shared by every worker.
 preload_app = False
@@ -68,7 +70,7 @@ else:
 
 # gunicorn derives the URL scheme from X-Forwarded-Proto when the peer is trusted; the
 # service trusts forwarded headers only when told to, so gunicorn follows the same switch.
-if "FORWARDED_ALLOW_IPS" not in os.environ and not _env_bool("TRUST_PROXY_HEADERS"):
+if "FORWARDED_ALLOW_IPS" not in os.environ and not env_bool("TRUST_PROXY_HEADERS"):
     forwarded_allow_ips = ""
 
 accesslog = os.environ.get("ACCESS_LOG", "-")
@@ -80,7 +82,7 @@ access_log_format = (
     '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(B)s %(M)sms '
     'request_id=%({x-request-id}o)s client_id=%({x-client-id}o)s "%(a)s"'
 )
-LOG_JSON = _env_bool("LOG_JSON")
+LOG_JSON = env_bool("LOG_JSON")
 
 
 def _iso_now():

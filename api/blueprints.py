@@ -1,8 +1,9 @@
-"""The API's Blueprint class: our hooks, our error handlers, our argument parser."""
+"""The API's Blueprint classes: our hooks, our error handlers, our argument parser."""
 
 import inspect
 from copy import deepcopy
 
+import flask
 import flask_smorest
 import orjson
 from flask import g
@@ -71,7 +72,23 @@ class ApiParser(FlaskParser):
         raise ApiError(400, f"Invalid {path}: {message}", fields)
 
 
-class ApiBlueprint(flask_smorest.Blueprint):
+class ExactRoutes:
+    """Routes that match the path only as sent: werkzeug would otherwise answer a path with
+    doubled slashes (`/cs/api/v1//orders`) with a redirect to the merged one, in HTML and
+    built from the client's Host header; our fallback answers it instead (a 404)."""
+
+    def add_url_rule(
+        self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **options
+    ):
+        options.setdefault("merge_slashes", False)
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+
+
+class Blueprint(ExactRoutes, flask.Blueprint):
+    """A plain Flask blueprint of ours (docs, health checks)."""
+
+
+class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
     def __init__(self, *args, database=True, error_shape="api", **kwargs):
@@ -94,6 +111,18 @@ class ApiBlueprint(flask_smorest.Blueprint):
         request. The schema is the document's description, checked against real responses
         by the tests."""
         return self.alt_response(status, schema=schema, success=True, **kwargs)
+
+    def document_parameter(self, parameter):
+        """Document a parameter (an OpenAPI Parameter object) that the view reads itself."""
+
+        def decorator(view):
+            apidoc = deepcopy(getattr(view, "_apidoc", {}))
+            arguments = apidoc.setdefault("arguments", {})
+            arguments.setdefault("parameters", []).append(parameter)
+            view._apidoc = apidoc
+            return view
+
+        return decorator
 
     def document_body(self, schema, content_type="application/json"):
         """Document a request body that the view reads itself (no parsing here)."""

@@ -1,4 +1,4 @@
-"""URL converters of the API's routes: record ids and SKUs."""
+"""URL converters of the API's routes: record ids, SKUs and the fallback's rest of a path."""
 
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -55,7 +55,15 @@ class SkuConverter(PathConverter):
             return None
 
 
-CONVERTERS = {"cs_record_id": RecordIdConverter, "cs_sku": SkuConverter}
+class RestConverter(PathConverter):
+    """The rest of the path, whatever it holds: leading or doubled slashes, a newline (the
+    fallback routes' catch-all, where `path` would miss these)."""
+
+    regex = "(?s:.+)"
+    part_isolating = False
+
+
+CONVERTERS = {"cs_record_id": RecordIdConverter, "cs_sku": SkuConverter, "cs_rest": RestConverter}
 
 
 def register(app):

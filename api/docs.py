@@ -6,9 +6,10 @@ import importlib.resources
 import weakref
 
 import orjson
-from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
+from flask import Response, current_app, request, send_from_directory, url_for
 from markupsafe import escape
 
+from api.blueprints import Blueprint
 from api.errors import ApiError
 from api.hooks import install, state
 

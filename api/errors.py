@@ -7,8 +7,16 @@ from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.jsonio import json_response
+from models.failures import is_unavailable
 from models.schema import SchemaOutdated
-from store.errors import Conflict, Invalid, NotFound, StoreError, Unprocessable
+from store.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    StoreError,
+    Unprocessable,
+)
 
 log = logging.getLogger("community_store_api")
 
@@ -79,7 +87,13 @@ def handle_api_error(error):
 
 
 # The store's domain errors, as statuses.
-STORE_ERROR_STATUS = {NotFound: 404, Invalid: 400, Conflict: 409, Unprocessable: 422}
+STORE_ERROR_STATUS = {
+    NotFound: 404,
+    Invalid: 400,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    Unprocessable: 422,
+}
 
 
 def handle_store_error(error):
@@ -102,7 +116,12 @@ def handle_http_exception(error):
     return render(ApiError(error.code or 500, message, headers=headers))
 
 
-def handle_database_unavailable(error):
+def handle_database_error(error):
+    """A 503 with Retry-After while the database is unavailable (locked, busy, unreachable,
+    connection lost); any other database error is a bug in a statement: a logged 500."""
+    # Set by connect_database: every failure to connect is unavailability.
+    if not g.get("cs_db_broken") and not is_unavailable(error):
+        return handle_server_error(error)
     g.cs_db_broken = True
     log.warning("database unavailable (request %s): %s", getattr(g, "cs_request_id", "-"), error)
     retry_after = str(current_app.config.get("CS_DATABASE_RETRY_AFTER", 5))
@@ -145,7 +164,7 @@ def register_error_handlers(blueprint):
     blueprint.register_error_handler(OAuthError, handle_oauth_error)
     blueprint.register_error_handler(StoreError, handle_store_error)
     blueprint.register_error_handler(HTTPException, handle_http_exception)
-    blueprint.register_error_handler(OperationalError, handle_database_unavailable)
-    blueprint.register_error_handler(InterfaceError, handle_database_unavailable)
+    blueprint.register_error_handler(OperationalError, handle_database_error)
+    blueprint.register_error_handler(InterfaceError, handle_database_error)
     blueprint.register_error_handler(SchemaOutdated, handle_schema_outdated)
     blueprint.register_error_handler(InternalServerError, handle_server_error)

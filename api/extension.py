@@ -142,6 +142,6 @@ def init_app(app, *, api_prefix=None, token_path=None, database_url=None, health
     state.api = _open_api(app, settings)
     if health_checks:
         app.register_blueprint(health.blp)
-    fallback.register(app, settings.api_prefix, settings.token_path)
+    fallback.register(app, settings.api_prefix, settings.token_path, health_checks)
     app.cli.add_command(cli)
     return state

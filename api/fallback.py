@@ -1,74 +1,47 @@
-"""JSON 404 and 405 for any path under the API prefix that no route serves."""
+"""JSON answers for any path or method under our paths that no route of ours serves."""
 
-from flask import Blueprint, current_app, request
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from flask import g
+from werkzeug.routing import Rule
 
-from api.errors import NO_STORE, ApiError
+from api.blueprints import Blueprint
+from api.errors import ApiError
 from api.hooks import install
+from api.routing import FALLBACK_BLUEPRINT, allowed_methods
 
-ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-FALLBACK_ENDPOINTS = (
-    "cs_fallback.unrouted",
-    "cs_fallback.unrouted_root",
-    "cs_fallback.unrouted_token",
-)
-
-blp = install(Blueprint("cs_fallback", __name__), database=False)
-
-
-def _allowed_methods():
-    """The methods the real routes serve at this path (the fallback itself excluded)."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    allowed = []
-    for method in ANY_METHOD:
-        try:
-            endpoint, _ = adapter.match(request.path, method=method)
-        except (NotFound, MethodNotAllowed):
-            continue
-        if endpoint not in FALLBACK_ENDPOINTS:
-            allowed.append(method)
-    return allowed
+blp = install(Blueprint(FALLBACK_BLUEPRINT, __name__), database=False)
 
 
 def unrouted(rest=""):
     """Answer a path or method no route of the API serves."""
-    allowed = _allowed_methods()
-    # The token endpoint's answers are never cached, its 405s included.
-    headers = dict(NO_STORE) if request.endpoint == "cs_fallback.unrouted_token" else {}
+    allowed = allowed_methods()
     if allowed:
-        headers["Allow"] = ", ".join(allowed)
-        raise ApiError(405, "Method Not Allowed", headers=headers)
-    raise ApiError(404, "Not Found", headers=headers)
+        raise ApiError(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
+    raise ApiError(404, "Not Found")
 
 
-def register(app, api_prefix, token_path):
-    """Route every unserved path under the prefix (and other methods on the token path)."""
-    app.add_url_rule(
-        f"{api_prefix}/<path:rest>",
-        "cs_fallback.unrouted",
-        unrouted,
-        methods=ANY_METHOD,
-        provide_automatic_options=False,
-    )
-    app.add_url_rule(
-        api_prefix,
-        "cs_fallback.unrouted_root",
-        unrouted,
-        methods=ANY_METHOD,
-        provide_automatic_options=False,
-    )
-    app.add_url_rule(
-        f"{api_prefix}/",
-        "cs_fallback.unrouted_root",
-        unrouted,
-        methods=ANY_METHOD,
-        provide_automatic_options=False,
-    )
-    app.add_url_rule(
-        token_path,
-        "cs_fallback.unrouted_token",
-        unrouted,
-        methods=[method for method in ANY_METHOD if method != "POST"],
-        provide_automatic_options=False,
-    )
+def unrouted_token(rest=""):
+    """Answer, in the OAuth error shape, what the token endpoint does not serve."""
+    g.cs_oauth_route = True
+    return unrouted()
+
+
+def _catch_all(app, path, endpoint, view):
+    """Route every method at `path` and under it. The rules take any method (methods=None,
+    which Flask's add_url_rule cannot express) and are added after ours, so a route of ours
+    for the same path and method comes first."""
+    for rule in (path, f"{path}/", f"{path}/<cs_rest:rest>"):
+        app.url_map.add(Rule(rule, endpoint=endpoint, merge_slashes=False))
+    app.view_functions[endpoint] = view
+
+
+def register(app, api_prefix, token_path, health_checks=True):
+    """Route every unserved path under the prefix and the token path, and every method no
+    route of ours serves there (and at the health checks)."""
+    _catch_all(app, api_prefix, f"{FALLBACK_BLUEPRINT}.unrouted", unrouted)
+    _catch_all(app, token_path, f"{FALLBACK_BLUEPRINT}.unrouted_token", unrouted_token)
+    if health_checks:
+        for path in ("/healthz", "/readyz"):
+            app.url_map.add(
+                Rule(path, endpoint=f"{FALLBACK_BLUEPRINT}.unrouted", merge_slashes=False)
+            )
     app.register_blueprint(blp)

@@ -1,10 +1,10 @@
 """GET /healthz (the process answers) and GET /readyz (database reachable, schema current)."""
 
-from flask import Blueprint, current_app, g
+from flask import current_app, g
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
 
-from api.errors import ApiError
+from api.blueprints import Blueprint
 from api.hooks import bind_database, close_database, install, state
 from api.jsonio import json_response
 from models.schema import SchemaOutdated
@@ -35,10 +35,3 @@ def readyz():
     finally:
         close_database(None)
     return json_response({"status": "ok", "database": "ok"})
-
-
-@blp.route("/healthz", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="healthz_other")
-@blp.route("/readyz", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="readyz_other")
-def other_methods():
-    """Refuse methods other than GET, in JSON like the rest of the service."""
-    raise ApiError(405, "Method Not Allowed", headers={"Allow": "GET, HEAD, OPTIONS"})

@@ -1,17 +1,24 @@
 """Per-request hooks shared by every blueprint of the API: request id, body limit, database."""
 
+import io
 import random
 import re
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
+from gunicorn.http.errors import ParseException
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from api.errors import register_error_handlers
+from api.routing import allowed_methods
 from config import EXTENSION
 from models.base import db
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# What reading a body a client broke off or mangled raises: gunicorn's parse errors (a bad
+# chunk size, ...), other servers' OSError or ValueError.
+UNREADABLE_BODY = (OSError, ValueError, ParseException)
 # A caller's own request id is echoed only when it is a sane token.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
@@ -30,7 +37,43 @@ def start_request():
     environ = request.environ
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
     g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
-    request.max_content_length = current_app.config["CS_MAX_BODY_SIZE"]
+    limit = current_app.config["CS_MAX_BODY_SIZE"]
+    request.max_content_length = limit
+    if request.content_length is None and request.headers.get("Transfer-Encoding"):
+        buffer_streamed_body(limit)
+    if request.method == "OPTIONS" and getattr(request.url_rule, "provide_automatic_options", 0):
+        return options_response()
+    return None
+
+
+def options_response():
+    """204 with the methods this path's routes serve. Flask's own answer would be an empty
+    HTML 200 listing every method, as our fallback route takes them all; and it would
+    need the database first."""
+    response = Response(status=204, headers={"Allow": ", ".join(allowed_methods())})
+    del response.headers["Content-Type"]
+    return response
+
+
+def buffer_streamed_body(limit, step=64 * 1024):
+    """Read a body sent without a length (chunked) whole, or refuse it past `limit`.
+
+    werkzeug stops reading such a body at max_content_length without an error, so what fits
+    would be taken for the whole body (and applied); one byte past the limit tells."""
+    stream, chunks, size = request.environ["wsgi.input"], [], 0
+    try:
+        while size <= limit:
+            chunk = stream.read(min(step, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except UNREADABLE_BODY as error:
+        raise ClientDisconnected() from error
+    if size > limit:
+        raise RequestEntityTooLarge()
+    # The server still marks the input as terminated, so werkzeug reads this to its end.
+    request.environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
 
 
 def bind_database():
@@ -57,18 +100,28 @@ def connect_database():
 
 def start_database_request():
     # One hook rather than two: each hook costs Flask a lookup and a call on every request.
-    start_request()
+    response = start_request()
+    if response is not None:
+        return response
     connect_database()
+    return None
 
 
 def start_oauth_request():
     # First, so that even the database's errors come in the OAuth error shape.
     g.cs_oauth_route = True
-    start_database_request()
+    return start_database_request()
+
+
+# On every response of ours unless its view chose otherwise: API answers carry personal data
+# and tokens, which no cache may keep; and no browser may read a body as another type.
+DEFAULT_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def finish_request(response):
     response.headers[REQUEST_ID_HEADER] = g.get("cs_request_id") or new_request_id()
+    for name, value in DEFAULT_HEADERS.items():
+        response.headers.setdefault(name, value)
     client_id = g.get("cs_client_id")
     if client_id:
         # Read by the access log, which records which integration made each call.

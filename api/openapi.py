@@ -31,6 +31,12 @@ HEADERS = {
         "description": "The bearer-token challenge (RFC 6750).",
         "schema": {"type": "string"},
     },
+    "ETag": {
+        "description": "A strong entity tag naming the record's stored state: the same for "
+        "both views and every token; it changes with every change to the record (a "
+        "product's stock included).",
+        "schema": {"type": "string", "example": '"3f2c9a0e5b7d41c68e2f0a9b1c3d5e7f"'},
+    },
     "IdempotentReplayed": {
         "description": "`true` when this is the first response to an earlier request with "
         "the same Idempotency-Key, given again.",

@@ -9,6 +9,15 @@ from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
+from api.records import (
+    ETAG_HEADER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_MODIFIED,
+    if_none_match,
+    requested_view,
+    tagged_response,
+)
+from api.schemas.common import ORDER_FULL_VIEW, view_parameter
 from api.schemas.orders import (
     OrderEnvelope,
     OrderListEnvelope,
@@ -30,17 +39,23 @@ class Orders(MethodView):
         """List orders, newest first, filtered and paginated."""
         settings = state().settings
         page, per_page = page_request(args, settings.max_page_size)
-        found = orders.list_orders(args["filters"], page, per_page, settings)
-        return paginated_response(found, settings.trust_proxy_headers)
+        found = orders.list_orders(args["filters"], page, per_page, settings, args["full"])
+        return paginated_response(found)
 
 
 @blp.route("/orders/<cs_record_id:order_id>")
 class OrderById(MethodView):
     @require_scope("cs:orders:read")
-    @blp.document_response(OrderEnvelope)
+    @blp.document_parameter(view_parameter(ORDER_FULL_VIEW))
+    @blp.document_parameter(IF_NONE_MATCH_PARAMETER)
+    @blp.document_response(OrderEnvelope, headers=ETAG_HEADER)
+    @blp.alt_response(304, description=NOT_MODIFIED, headers=ETAG_HEADER)
     def get(self, order_id):
         """Show one order."""
-        return data_response(orders.get_order(order_id, state().settings))
+        found = orders.get_tagged_order(
+            order_id, state().settings, requested_view(), if_none_match()
+        )
+        return tagged_response(*found)
 
     @require_scope("cs:orders:write")
     @idempotent

@@ -1,43 +1,21 @@
 """Paginated responses: the page asked for, and `meta.pagination` with absolute links
 (API.md §3). The arguments themselves are `PageQuerySchema` fields."""
 
-from urllib.parse import quote
-
 from flask import request
 
 from api.jsonio import data_response
-
-
-def _first(value):
-    return value.split(",")[0].strip()
-
-
-def external_base(trust_proxy):
-    """Scheme, host and port as the client saw them, then the path of this request."""
-    scheme, host = request.scheme, request.host
-    if trust_proxy:
-        headers = request.headers
-        if headers.get("X-Forwarded-Proto"):
-            scheme = _first(headers["X-Forwarded-Proto"]).lower()
-        if headers.get("X-Forwarded-Host"):
-            host = _first(headers["X-Forwarded-Host"])
-        if headers.get("X-Forwarded-Port"):
-            port = _first(headers["X-Forwarded-Port"])
-            hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            default = {"http": "80", "https": "443"}.get(scheme)
-            host = hostname if port == default else f"{hostname}:{port}"
-    return f"{scheme}://{host}{quote(request.script_root + request.path)}"
+from api.links import external_url
 
 
 def _link(base, other_params, page):
     return f"{base}?{'&'.join([*other_params, f'page={page}'])}"
 
 
-def pagination_meta(total, count, page, per_page, trust_proxy):
+def pagination_meta(total, count, page, per_page):
     total_pages = max(1, -(-total // per_page))
     links = {}
     if page > 1 or page < total_pages:
-        base = external_base(trust_proxy)
+        base = external_url(request.path)
         # Every other query parameter is kept byte for byte, in its original order.
         query = request.query_string.decode("latin-1")
         others = [p for p in query.split("&") if p and p.split("=", 1)[0] != "page"]
@@ -62,7 +40,7 @@ def page_request(args, max_page_size):
     return args["page"], min(args["paging"], max_page_size)
 
 
-def paginated_response(page, trust_proxy):
+def paginated_response(page):
     """The {"data", "meta"} response of a store Page."""
-    meta = pagination_meta(page.total, len(page.items), page.page, page.per_page, trust_proxy)
+    meta = pagination_meta(page.total, len(page.items), page.page, page.per_page)
     return data_response(page.items, meta)

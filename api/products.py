@@ -8,6 +8,15 @@ from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.pagination import page_request, paginated_response
+from api.records import (
+    ETAG_HEADER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_MODIFIED,
+    if_none_match,
+    requested_view,
+    tagged_response,
+)
+from api.schemas.common import PRODUCT_FULL_VIEW, view_parameter
 from api.schemas.products import (
     ProductEnvelope,
     ProductListEnvelope,
@@ -28,17 +37,24 @@ class Products(MethodView):
         """List products, newest first, filtered by date and paginated."""
         settings = state().settings
         page, per_page = page_request(args, settings.max_page_size)
-        found = products.list_products(args.get("filter", ()), page, per_page, settings)
-        return paginated_response(found, settings.trust_proxy_headers)
+        conditions = args.get("filter", ())
+        found = products.list_products(conditions, page, per_page, settings, args["full"])
+        return paginated_response(found)
 
 
 @blp.route("/products/<cs_record_id:product_id>")
 class ProductById(MethodView):
     @require_scope("cs:products:read")
-    @blp.document_response(ProductEnvelope)
+    @blp.document_parameter(view_parameter(PRODUCT_FULL_VIEW))
+    @blp.document_parameter(IF_NONE_MATCH_PARAMETER)
+    @blp.document_response(ProductEnvelope, headers=ETAG_HEADER)
+    @blp.alt_response(304, description=NOT_MODIFIED, headers=ETAG_HEADER)
     def get(self, product_id):
         """Show one product with its options and variations."""
-        return data_response(products.get_product(product_id, state().settings))
+        found = products.get_tagged_product(
+            product_id, state().settings, requested_view(), if_none_match()
+        )
+        return tagged_response(*found)
 
     @require_scope("cs:products:write")
     @idempotent

@@ -3,6 +3,7 @@
 import datetime
 import os
 import sqlite3
+import threading
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -17,15 +18,16 @@ _connection = {}
 
 
 def db():
-    """One connection per worker process, opened after the fork, with the service's pragmas."""
-    pid = os.getpid()
-    if pid not in _connection:
+    """One connection per thread of a worker process (as the service keeps), opened after the
+    fork, with the service's pragmas."""
+    key = (os.getpid(), threading.get_ident())
+    if key not in _connection:
         conn = sqlite3.connect(os.environ["BENCH_DATABASE"], isolation_level=None, timeout=5)
         for pragma in ("journal_mode=wal", "foreign_keys=1", "synchronous=normal",
                        "cache_size=-16000", "busy_timeout=5000"):  # fmt: skip
             conn.execute(f"PRAGMA {pragma}")
-        _connection[pid] = conn
-    return _connection[pid]
+        _connection[key] = conn
+    return _connection[key]
 
 
 class Fail(Exception):

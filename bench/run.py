@@ -1,5 +1,5 @@
-"""Benchmark the hot paths: the service and the bare app, each under gunicorn (sync workers,
-two of them), driven by wrk over the same SQLite demo database of 100,000 orders.
+"""Benchmark the hot paths: the service and the bare app, each under gunicorn (two workers
+of the shipped worker class), driven by wrk over the same SQLite demo database of 100,000 orders.
 
     .venv/bin/python bench/run.py                  # the full table
     .venv/bin/python bench/run.py --only orders_page --duration 5

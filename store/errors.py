@@ -1,7 +1,8 @@
 """The store's domain errors: what went wrong, in words a client can be shown.
 
 The HTTP layer turns each into its status in one place (not found 404, invalid 400,
-conflict 409); a host app calling the store from Python catches them like any exception.
+conflict 409, failed precondition 412); a host app calling the store from Python catches
+them like any exception.
 """
 
 
@@ -40,3 +41,7 @@ class Conflict(StoreError):
         super().__init__(message, fields)
         # Extra top-level keys of the error document, e.g. {"shortages": [...]}.
         self.details = details or {}
+
+
+class PreconditionFailed(StoreError):
+    """A conditional write whose If-Match no longer names the record's state."""

@@ -10,6 +10,7 @@ request whose process died leaves the key taken for IN_FLIGHT at most.
 
 import datetime
 import hashlib
+import random
 from typing import NamedTuple
 
 import orjson
@@ -21,6 +22,9 @@ from store.errors import Conflict, Unprocessable
 
 RETENTION = datetime.timedelta(hours=24)
 IN_FLIGHT = datetime.timedelta(seconds=60)
+# Old records are pruned by about one claim in this many (an expired record of the key
+# being claimed is taken over in any case).
+PRUNE_CHANCE = 1 / 100
 
 
 class Replay(NamedTuple):
@@ -88,9 +92,10 @@ def claim(client_id, key, fingerprint_):
     when the key was used for another request."""
     now = utcnow()
     digest = _digest(client_id, key)
+    if random.random() < PRUNE_CHANCE:
+        prune(now)
     try:
         with db.atomic():
-            IdempotencyKey.delete().where(IdempotencyKey.created_at < now - RETENTION).execute()
             IdempotencyKey.insert(
                 key_digest=digest,
                 fingerprint=fingerprint_,
@@ -117,6 +122,14 @@ def claim(client_id, key, fingerprint_):
         raise _in_flight()
     _take_over(row, fingerprint_, now, expired=False)
     return None
+
+
+def prune(now=None):
+    """Forget records older than RETENTION. A statement of its own: in the claim's
+    transaction, its range locks and a concurrent claim's insert would deadlock MariaDB."""
+    cutoff = (now or utcnow()) - RETENTION
+    with db.atomic():
+        IdempotencyKey.delete().where(IdempotencyKey.created_at < cutoff).execute()
 
 
 def complete(client_id, key, status, headers, body):

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -67,6 +68,43 @@ def http_json(method, url, body=None, headers=None, timeout=30):
         return error.code, error.headers, json.load(error)
 
 
+def raw_exchange(port, data, timeout=30):
+    """Send bytes as they are (end them with `Connection: close`); the whole reply as
+    (status line and headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        # Sent from a thread: a server may answer (and close) before it has read it all.
+        sender = threading.Thread(target=_send_quietly, args=(sock, data), daemon=True)
+        sender.start()
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass  # the reply came first; the reset is the unread rest of what was sent
+        sender.join(timeout)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    return head.decode("latin-1"), body
+
+
+def _send_quietly(sock, data):
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass
+
+
+def php_id_filter(ids):
+    """The `id` filter as the official PHP client writes it (http_build_query):
+    `id%5B0%5D=123456&id%5B1%5D=...`."""
+    return "&".join(f"id%5B{index}%5D={order_id}" for index, order_id in enumerate(ids))
+
+
+def chunked(body, size=65536):
+    """`body` in the chunked transfer coding, last chunk included."""
+    pieces = [body[at : at + size] for at in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
 def stop_process_group(process):
     """SIGTERM a server started in its own session, then SIGKILL it if it lingers."""
     if process and process.poll() is None:
@@ -96,10 +134,13 @@ def migrated_sqlite_env(folder):
 class Gunicorn:
     """`gunicorn wsgi:app` in its own process group, with its own environment."""
 
-    def __init__(self, env, workers=2, port=None, extra_args=(), log_path=None, app="wsgi:app"):
+    def __init__(
+        self, env, workers=2, port=None, extra_args=(), log_path=None, app="wsgi:app", cwd=ROOT
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.cwd = cwd
         self.env = {**os.environ, **env}
         self.args = [
             sys.executable,
@@ -118,7 +159,7 @@ class Gunicorn:
         self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.args,
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdout=self._log,
             stderr=self._log,

@@ -1,19 +1,33 @@
-"""gunicorn.conf.py: settings from the environment, JSON access logs, graceful shutdown."""
+"""gunicorn.conf.py: settings from the environment, JSON access logs, graceful shutdown,
+request limits, chunked bodies and slow clients."""
 
 import json
 import os
+import runpy
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 import uuid
+from decimal import Decimal
 
 import pytest
 
-from tests.servers import ROOT, Gunicorn, migrated_sqlite_env
+import config
+from models.catalog import Product
+from tests import factories
+from tests.conftest import TEST_SECRET
+from tests.servers import (
+    ROOT,
+    Gunicorn,
+    chunked,
+    http_json,
+    migrated_sqlite_env,
+    php_id_filter,
+    raw_exchange,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -165,6 +179,195 @@ def test_sigterm_lets_the_request_in_flight_finish(store_env, tmp_path):
         server.stop()
 
 
+def test_settings_are_read_by_the_service_s_own_helpers():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["env_bool"] is config.env_bool
+    assert settings["env_int"] is config.env_int
+
+
+def test_the_benchmark_serves_both_apps_with_the_shipped_worker_settings():
+    shipped = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    bench = runpy.run_path(str(ROOT / "bench" / "gunicorn_plain.py"))
+    for name in ("worker_class", "threads", "keepalive", "timeout", "limit_request_line"):
+        assert bench[name] == shipped[name], name
+    assert bench["workers"] == 2
+
+
+@pytest.mark.parametrize("chdir", [False, True], ids=["config-only", "with-chdir"])
+def test_starts_from_another_directory(store_env, tmp_path, chdir):
+    config_path = str(ROOT / "gunicorn.conf.py")
+    extra = ("-c", config_path, "--chdir", str(ROOT)) if chdir else ("-c", config_path)
+    server = Gunicorn(
+        store_env, workers=1, extra_args=extra, log_path=tmp_path / "gunicorn.log", cwd=tmp_path
+    )
+    with server:
+        assert http_json("GET", server.url + "/readyz")[0] == 200
+
+
+# --- limits: what gunicorn refuses itself is JSON in the API error shape ---
+
+LINE_LIMIT = 8190
+
+
+@pytest.fixture(scope="module")
+def shipped_sqlite(store_env, tmp_path_factory):
+    """gunicorn as deployed (`-c gunicorn.conf.py`), two workers, on its own SQLite store."""
+    server = Gunicorn(
+        store_env,
+        workers=2,
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path_factory.mktemp("shipped") / "gunicorn.log",
+    ).start()
+    yield server
+    server.stop()
+
+
+def request_line_of(length, path="/healthz?q="):
+    line = f"GET {path} HTTP/1.1"
+    return line.replace(" HTTP/1.1", "x" * (length - len(line)) + " HTTP/1.1")
+
+
+def exchange(server, line, headers=()):
+    head = [line, "Host: localhost", "Connection: close", *headers]
+    return raw_exchange(server.port, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+
+
+def assert_json_error(reply, status, message):
+    head, body = reply
+    assert head.startswith(f"HTTP/1.1 {status} "), head
+    assert "\r\ncontent-type: application/json" in head.lower(), head
+    assert json.loads(body) == {"error": True, "errors": [message]}
+
+
+def test_request_line_and_header_limits(shipped_sqlite):
+    line = request_line_of(LINE_LIMIT)
+    assert len(line) == LINE_LIMIT
+    head, body = exchange(shipped_sqlite, line)
+    assert head.startswith("HTTP/1.1 200 "), head
+    assert json.loads(body) == {"status": "ok"}
+    too_long = exchange(shipped_sqlite, request_line_of(LINE_LIMIT + 1))
+    assert_json_error(too_long, 414, "URI Too Long")
+    # A header line as long as nginx lets through (8,190 bytes) is accepted.
+    big = "X-Big: " + "x" * (LINE_LIMIT - len("X-Big: "))
+    assert exchange(shipped_sqlite, "GET /healthz HTTP/1.1", [big])[0].startswith("HTTP/1.1 200 ")
+    bigger = "X-Big: " + "x" * 9000
+    assert_json_error(
+        exchange(shipped_sqlite, "GET /healthz HTTP/1.1", [bigger]),
+        431,
+        "Request Header Fields Too Large",
+    )
+    many = [f"X-Many-{n}: 1" for n in range(120)]
+    assert_json_error(
+        exchange(shipped_sqlite, "GET /healthz HTTP/1.1", many),
+        431,
+        "Request Header Fields Too Large",
+    )
+    assert_json_error(exchange(shipped_sqlite, "GET /healthz HTTP/9.9"), 400, "Bad Request")
+
+
+@pytest.fixture(scope="module")
+def shipped(database_url, tmp_path_factory):
+    """gunicorn as deployed, two workers, on the test database."""
+    server = Gunicorn(
+        {"DATABASE_URL": database_url, "TOKEN_SECRET": TEST_SECRET},
+        workers=2,
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path_factory.mktemp("shipped") / "gunicorn.log",
+    ).start()
+    yield server
+    server.stop()
+
+
+def bearer_for(server, scopes):
+    client_id, secret = factories.api_client(scopes=scopes)
+    form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
+    status, _, body = http_json(
+        "POST",
+        server.url + "/oauth/2.0/token",
+        form.encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 200, body
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
+def test_the_largest_id_filter_fits_the_request_line(app, shipped):
+    ids = list(range(500001, 500251))  # 250 six-digit ids
+    kept = [factories.order(id=ids[0]).id, factories.order(id=ids[-1]).id]
+    headers = bearer_for(shipped, ["cs:orders:read"])
+    path = "/cs/api/v1/orders?" + php_id_filter(ids)
+    assert len(f"GET {path} HTTP/1.1") <= LINE_LIMIT
+    status, _, body = http_json("GET", shipped.url + path, headers=headers)
+    assert status == 200, body
+    assert sorted(order["id"] for order in body["data"]) == kept
+    # One more is the API's own refusal, in the API error shape.
+    path = "/cs/api/v1/orders?" + php_id_filter([*ids, 500251])
+    status, _, body = http_json("GET", shipped.url + path, headers=headers)
+    assert status == 400, body
+    assert body["error"] is True and "At most 250 ids." in body["errors"][0]
+
+
+MIB = 1024 * 1024
+
+
+def test_chunked_body_over_max_body_size_is_refused_not_cut(app, shipped):
+    made = factories.product(sku="CHUNKED", stock_level=Decimal(5))
+    token = bearer_for(shipped, ["cs:products:write"])["Authorization"]
+    head = (
+        "PATCH /cs/api/v1/skus/CHUNKED HTTP/1.1\r\nHost: localhost\r\n"
+        f"Authorization: {token}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    ).encode()
+
+    def patch(level, size):
+        body = json.dumps({"data": {"stock_level": level}}).encode()
+        return raw_exchange(shipped.port, head + chunked(body.ljust(size)))
+
+    # Exactly MAX_BODY_SIZE (1 MiB by default): read whole and applied.
+    reply, body = patch(7, MIB)
+    assert reply.startswith("HTTP/1.1 200 "), (reply, body[:200])
+    assert Product.get_by_id(made.id).stock_level == 7
+    # The same object followed by 3 MiB of spaces: refused, and nothing changes.
+    assert_json_error(patch(9, 3 * MIB), 413, "Request body too large")
+    assert Product.get_by_id(made.id).stock_level == 7
+    # A body that is not valid chunked coding is the client's error, not the service's.
+    mangled = raw_exchange(shipped.port, head + b"zz\r\n{}\r\n0\r\n\r\n")
+    assert_json_error(mangled, 400, "Bad Request")
+
+
+# --- slow clients ---
+
+
+def test_slow_clients_do_not_hold_up_health_checks(shipped_sqlite):
+    held = []
+    try:
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", shipped_sqlite.port), timeout=30)
+            # A request that never ends its headers.
+            sock.sendall(b"GET /cs/api/v1/orders HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            held.append(sock)
+        status, _, body = http_json("GET", shipped_sqlite.url + "/healthz", timeout=20)
+        assert (status, body) == (200, {"status": "ok"})
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_client_silent_mid_request_is_disconnected(store_env, tmp_path):
+    server = Gunicorn(
+        {**store_env, "TIMEOUT": "2"},
+        workers=1,
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path / "gunicorn.log",
+    )
+    with server, socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        # The server gives up on it (closes) instead of holding a thread for good.
+        try:
+            assert sock.recv(65536) == b""
+        except ConnectionResetError:
+            pass
+
+
 @pytest.mark.parametrize("log_json", ["0", "1"])
 def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_json):
     server = Gunicorn(
@@ -174,36 +377,32 @@ def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_j
         log_path=tmp_path / "gunicorn.log",
     )
     secret = f"query-secret-{uuid.uuid4().hex}"
+    paths = [
+        f"/oauth/2.0/token?client_secret={secret}&client_id=x",
+        f"/oauth/2.0/token/?client_secret={secret}",
+        f"/oauth/2.0/%74oken?client_secret={secret}",
+    ]
     with server:
-        for path in [
-            f"/oauth/2.0/token?client_secret={secret}&client_id=x",
-            f"/oauth/2.0/token/?client_secret={secret}",
-            f"/oauth/2.0/%74oken?client_secret={secret}",
-        ]:
+        for n, path in enumerate(paths):
             request = urllib.request.Request(
                 server.url + path,
                 data=b"grant_type=client_credentials&client_id=nobody",
-                headers={"X-Request-ID": "token-query"},
+                headers={"X-Request-ID": f"token-query-{n}"},
                 method="POST",
             )
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(request, timeout=10)
             refused.value.close()
-        deadline = time.monotonic() + 20
-        while server.read_log().count("token-query") < 2:
-            assert time.monotonic() < deadline, server.read_log()[-2000:]
-            time.sleep(0.05)
+            wait_for_line(server, f"token-query-{n}")
     log = server.read_log()
     assert secret not in log
-    assert "[redacted]" in log
-    lines = [line for line in log.splitlines() if "token-query" in line]
-    assert len(lines) == 2
+    (line,) = [line for line in log.splitlines() if "token-query-0" in line]
     if log_json == "1":
-        line = json.loads(lines[0])
+        line = json.loads(line)
         assert (line["path"], line["query"], line["status"]) == (
             "/oauth/2.0/token",
             "[redacted]",
             401,
         )
     else:
-        assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in lines[0]
+        assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in line

@@ -12,15 +12,25 @@ import subprocess
 import tempfile
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from models.catalog import Product
 from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.databases import IN_CI
-from tests.servers import ROOT, Gunicorn, free_port, stop_process_group
+from tests.servers import (
+    ROOT,
+    Gunicorn,
+    chunked,
+    free_port,
+    php_id_filter,
+    raw_exchange,
+    stop_process_group,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -370,10 +380,17 @@ def test_links_ignore_forwarded_headers_when_untrusted(app, untrusted, tls):
     assert _next_link(nginx.tls_url, token, tls) == expected
 
 
+def assert_our_headers(headers):
+    """What every error carries, whether nginx or the service answered."""
+    assert headers["X-Request-ID"]
+    assert headers.get_all("Cache-Control") == ["no-store"]
+    assert headers.get_all("X-Content-Type-Options") == ["nosniff"]
+
+
 def api_error(reply, status, message):
     assert reply.status == status, reply.body
     assert reply.json() == {"error": True, "errors": [message]}
-    assert reply.headers["X-Request-ID"]
+    assert_our_headers(reply.headers)
 
 
 def oauth_error(reply, status, code):
@@ -381,7 +398,7 @@ def oauth_error(reply, status, code):
     body = reply.json()
     assert body["error"] == code
     assert body["message"] == body["error_description"]
-    assert reply.headers["X-Request-ID"]
+    assert_our_headers(reply.headers)
 
 
 def test_nginx_refuses_bodies_over_its_limit_in_json(app, untrusted, tls):
@@ -459,6 +476,7 @@ def test_paths_outside_the_service_and_bad_requests_are_json(untrusted):
     head, body = raw_request(nginx.port, b"GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n")
     assert head.startswith("HTTP/1.1 400 ")
     assert "application/json" in head
+    assert "\r\nX-Content-Type-Options: nosniff" in head
     assert json.loads(body) == {"error": True, "errors": ["Bad Request"]}
     plain_to_tls = call(nginx.url.replace(str(nginx.port), str(nginx.tls_port)), "GET", "/healthz")
     api_error(plain_to_tls, 400, "Bad Request")
@@ -466,6 +484,75 @@ def test_paths_outside_the_service_and_bad_requests_are_json(untrusted):
     unknown = call(nginx.url, "GET", "/cs/api/v1/nothing-here")
     api_error(unknown, 404, "Not Found")
     assert call(nginx.url, "GET", "/healthz").json() == {"status": "ok"}
+
+
+LINE_LIMIT = 8190
+
+
+def test_the_largest_id_filter_passes_through_nginx(app, untrusted, tls):
+    nginx = untrusted.nginx
+    ids = list(range(700001, 700251))  # 250 six-digit ids, as the official client sends them
+    kept = [factories.order(id=ids[0]).id, factories.order(id=ids[-1]).id]
+    _, token = get_token(nginx.url, tls, scopes=["cs:orders:read"])
+    path = "/cs/api/v1/orders?" + php_id_filter(ids)
+    reply = call(nginx.url, "GET", path, headers=bearer(token))
+    assert reply.status == 200, reply.body
+    assert sorted(order["id"] for order in reply.json()["data"]) == kept
+    # The longest request line nginx and gunicorn both take, and one byte more.
+    line = "GET /healthz?q= HTTP/1.1"
+    longest = "/healthz?q=" + "x" * (LINE_LIMIT - len(line))
+    assert call(nginx.url, "GET", longest).status == 200
+    api_error(call(nginx.url, "GET", longest + "x"), 414, "URI Too Long")
+
+
+def test_header_limits_agree_with_gunicorn(untrusted):
+    nginx = untrusted.nginx
+    # The longest header line nginx takes reaches the service.
+    value = "x" * (LINE_LIMIT - len("X-Big: "))
+    assert call(nginx.url, "GET", "/healthz", headers={"X-Big": value}).status == 200
+    api_error(
+        call(nginx.url, "GET", "/healthz", headers={"X-Big": value + "x"}),
+        431,
+        "Request Header Fields Too Large",
+    )
+    # More header lines than gunicorn takes: its refusal comes through nginx as JSON too.
+    many = "".join(f"X-Many-{n}: 1\r\n" for n in range(120))
+    head, body = raw_exchange(
+        nginx.port,
+        f"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{many}\r\n".encode(),
+    )
+    assert head.startswith("HTTP/1.1 431 "), head
+    assert "content-type: application/json" in head.lower()
+    assert json.loads(body) == {"error": True, "errors": ["Request Header Fields Too Large"]}
+
+
+def chunked_patch(port, sku, token, body):
+    head = (
+        f"PATCH /cs/api/v1/skus/{sku} HTTP/1.1\r\nHost: localhost\r\n"
+        f"Authorization: Bearer {token}\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    head, body = raw_exchange(port, head + chunked(body))
+    status = int(head.split(" ", 2)[1])
+    assert "content-type: application/json" in head.lower(), head
+    return status, json.loads(body)
+
+
+def test_chunked_bodies_over_either_limit_get_json_413(app, untrusted, trusted, tls):
+    made = factories.product(sku="CHUNKED", stock_level=Decimal(5))
+    # nginx's client_max_body_size (1 MiB) counts chunked bodies; the service's MAX_BODY_SIZE
+    # (4 KiB on the trusted stack) counts what nginx passes on.
+    for stack, limit in ((untrusted, MIB), (trusted, APP_BODY_LIMIT)):
+        _, token = get_token(stack.nginx.url, tls, scopes=["cs:products:write"])
+        level = int(Product.get_by_id(made.id).stock_level) + 1
+        body = json.dumps({"data": {"stock_level": level}}).encode()
+        assert chunked_patch(stack.nginx.port, "CHUNKED", token, body.ljust(limit))[0] == 200
+        assert Product.get_by_id(made.id).stock_level == level
+        over = json.dumps({"data": {"stock_level": 99}}).encode()
+        for size in (limit + 1, 3 * MIB):
+            status, answer = chunked_patch(stack.nginx.port, "CHUNKED", token, over.ljust(size))
+            assert (status, answer) == (413, {"error": True, "errors": ["Request body too large"]})
+        assert Product.get_by_id(made.id).stock_level == level
 
 
 def test_upstream_down_is_json(nginx_binary, tls):
@@ -523,7 +610,7 @@ def test_nginx_limits_token_requests_per_address_in_the_oauth_shape(untrusted, n
         limited = next(reply for reply in replies if reply.status == 429)
         oauth_error(limited, 429, "slow_down")
         assert limited.headers["Retry-After"] == "1"
-        assert limited.headers["Cache-Control"] == "no-store"
+        assert limited.headers["Pragma"] == "no-cache"
         # Nothing else is limited.
         assert {call(nginx.url, "GET", "/healthz").status for _ in range(10)} == {200}
     # nginx answered the 429s itself: gunicorn never saw them.

@@ -200,7 +200,10 @@ def test_response_objects_are_closed_and_say_what_is_required(document):
             visit(schema["items"])
 
     for _, _, operation in operations(document):
-        for response in operation["responses"].values():
+        for status, response in operation["responses"].items():
+            if status == "304":
+                assert "content" not in resolve(document, response)
+                continue
             content = resolve(document, response)["content"]
             visit(content["application/json"]["schema"])
     assert {"Order", "Product", "StockRecord", "ApiError", "TokenError"} <= seen
@@ -317,6 +320,16 @@ def _requests(store):
             None,
         ),
         ("/cs/api/v1/products/{product_id}", "patch", f"/cs/api/v1/products/{product}", STOCK_BODY),
+        # The full views (after the PATCHes, so the status history names a client).
+        ("/cs/api/v1/orders", "get", "/cs/api/v1/orders?view=full", None),
+        ("/cs/api/v1/orders/{order_id}", "get", f"/cs/api/v1/orders/{order}?view=full", None),
+        ("/cs/api/v1/products", "get", "/cs/api/v1/products?view=full", None),
+        (
+            "/cs/api/v1/products/{product_id}",
+            "get",
+            f"/cs/api/v1/products/{product}?view=full",
+            None,
+        ),
         ("/cs/api/v1/skus/{sku}", "get", f"/cs/api/v1/skus/{store['sku']}", None),
         ("/cs/api/v1/skus/{sku}", "patch", f"/cs/api/v1/skus/{store['sku']}", STOCK_BODY),
         ("/cs/api/v1/variations/{variation_id}", "get", f"/cs/api/v1/variations/{variation}", None),
@@ -404,6 +417,26 @@ def test_real_errors_match_the_documented_schemas(app, client, auth, token, docu
         ("/oauth/2.0/token", 401),
         ("/oauth/2.0/token", 413),
     }
+
+
+@pytest.mark.parametrize("kind", ["order", "product"])
+def test_a_real_304_is_documented(client, auth, document, kind):
+    store = _store()
+    url = f"/cs/api/v1/{kind}s/{store[f'{kind}_id']}"
+    headers = {**auth(f"cs:{kind}s:read"), "If-None-Match": "*"}
+    reply = client.get(url, headers=headers)
+    assert reply.status_code == 304
+    operation = document["paths"][f"/cs/api/v1/{kind}s/{{{kind}_id}}"]["get"]
+    documented = resolve(document, operation["responses"]["304"])
+    assert "content" not in documented
+    assert set(documented["headers"]) == {"ETag", "X-Request-ID"}
+    assert all(header in reply.headers for header in documented["headers"])
+    parameters = {(p["in"], p["name"]): p["schema"] for p in operation["parameters"]}
+    assert parameters[("header", "If-None-Match")] == {
+        "type": "string",
+        "example": '"3f2c9a0e5b7d41c68e2f0a9b1c3d5e7f"',
+    }
+    assert parameters[("query", "view")] == {"type": "string", "enum": ["full"]}
 
 
 def test_the_document_follows_the_mount_point(make_app):

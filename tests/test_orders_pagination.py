@@ -124,11 +124,39 @@ def test_a_page_size_above_the_maximum_is_clamped(make_app, client, auth, many):
     assert body["meta"]["pagination"]["links"]["next"].endswith("?paging=50&page=2")
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=-2", "page=x", "paging=0", "paging=-5"])
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=-2", "page=x", "paging=0", "paging=-5", "paging=000", "paging=1e3"]
+)
 def test_bad_page_or_page_size_is_400(client, auth, query):
     response = client.get(f"/cs/api/v1/orders?{query}", headers=auth("cs:orders:read"))
     assert response.status_code == 400
     assert query.split("=")[0] in response.get_json()["fields"]
+
+
+@pytest.mark.parametrize(
+    "paging", ["101", "1000000000000", "1" + "0" * 30, "9" * 5000, "0" * 40 + "200"]
+)
+def test_any_page_size_of_digits_is_clamped(client, auth, many, paging):
+    body = client.get(f"/cs/api/v1/orders?paging={paging}", headers=auth("cs:orders:read"))
+    assert body.status_code == 200, body.get_json()
+    pagination = body.get_json()["meta"]["pagination"]
+    assert (pagination["per_page"], pagination["count"]) == (100, 100)
+    assert pagination["links"]["next"].endswith(f"?paging={paging}&page=2")
+
+
+@pytest.mark.parametrize("page", ["1000000001", "1000000000000", "1" + "0" * 30, "9" * 5000])
+def test_a_page_past_the_largest_is_400(client, auth, page):
+    response = client.get(f"/cs/api/v1/orders?page={page}", headers=auth("cs:orders:read"))
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["fields"] == {"page": ["Must be at most 1000000000."]}
+    assert "at most 1000000000" in body["errors"][0]
+
+
+def test_leading_zeros_are_read_as_decimal(client, auth, many):
+    body = client.get("/cs/api/v1/orders?page=002&paging=010", headers=auth("cs:orders:read"))
+    pagination = body.get_json()["meta"]["pagination"]
+    assert (pagination["current_page"], pagination["per_page"]) == (2, 10)
 
 
 PROXY_HEADERS = {

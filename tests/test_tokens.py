@@ -190,11 +190,15 @@ def test_bad_json_bodies(client, body):
     assert response.get_json()["error"] in ("invalid_request", "unsupported_grant_type")
 
 
-def test_get_is_405_json(client):
+def test_get_is_405_json_in_the_oauth_shape(client):
     response = client.get(TOKEN_URL)
     assert response.status_code == 405
-    assert response.get_json() == {"error": True, "errors": ["Method Not Allowed"]}
-    assert "POST" in response.headers["Allow"]
+    assert response.get_json() == {
+        "error": "invalid_request",
+        "error_description": "Method Not Allowed",
+        "message": "Method Not Allowed",
+    }
+    assert response.headers["Allow"] == "POST, OPTIONS"
 
 
 @pytest.mark.parametrize(

@@ -140,3 +140,59 @@ class StrictString(fields.String):
         if not isinstance(value, str):
             raise ValidationError("Must be a string.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def full_view(value):
+    """A `view` value: True for `full` (the full view), False for empty (not given), else a
+    ValidationError naming it."""
+    if value == "":
+        return False
+    if value != "full":
+        raise ValidationError(
+            f"Must be full (or absent for the plain view), got {str(value)[:40]!r}."
+        )
+    return True
+
+
+class FullView(fields.String):
+    """`view` in a list's query, loaded as `full` (a boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return full_view(value)
+
+
+ORDER_FULL_VIEW = (
+    "`shipping_total`, `tax`, `discount`, `cancelled`, `external_payment_requested` and "
+    "`status_history` at the end of each order, `phone` at the end of `customer.shipping`"
+)
+PRODUCT_FULL_VIEW = "`weight` at the end of each product and of each variation"
+
+
+def _view_description(adds):
+    return (
+        f"`full`: the full view, the plain document plus the stored fields it leaves out: "
+        f"{adds}. Absent or empty: the plain view (v1)."
+    )
+
+
+def view_field(adds):
+    """The `view` parameter of a list, loaded as `full`; `adds` says what the full view
+    adds, for the document."""
+    return FullView(
+        data_key="view",
+        # A callable default, so that the document shows none: bool() is False.
+        load_default=bool,
+        metadata={"enum": ["full"], "description": _view_description(adds)},
+    )
+
+
+def view_parameter(adds):
+    """The `view` parameter of a GET of one record, as the document shows it (the view
+    reads it itself: api.records.requested_view)."""
+    return {
+        "in": "query",
+        "name": "view",
+        "required": False,
+        "description": _view_description(adds),
+        "schema": {"type": "string", "enum": ["full"]},
+    }

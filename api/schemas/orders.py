@@ -6,7 +6,14 @@ from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
-from api.schemas.common import DateTimeSchema, MetaSchema, PageQuerySchema, StrictString
+from api.schemas.common import (
+    ORDER_FULL_VIEW,
+    DateTimeSchema,
+    MetaSchema,
+    PageQuerySchema,
+    StrictString,
+    view_field,
+)
 from store.orders import PAYMENT_STATUSES, OrderFilters
 
 TRUE_WORDS = frozenset(("1", "true", "on", "yes"))
@@ -14,7 +21,10 @@ FALSE_WORDS = frozenset(("0", "false", "off", "no"))
 # Ids have at most 18 digits (within every database's integer range); larger ones are
 # refused, never sent to the database.
 MAX_ORDER_ID = 10**18 - 1
-MAX_IDS = 1000
+# As the official client writes them (`id%5B123%5D=123456&`, 31 bytes with 18 digits),
+# 250 ids of any length fit the 8,190-byte request line gunicorn and nginx accept, with
+# room for the other filters.
+MAX_IDS = 250
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # `id[]` and `id[0]`, as PHP's http_build_query writes an array.
 ID_ARRAY_KEY = re.compile(r"id\[[^\]]*\]")
@@ -29,6 +39,7 @@ SCALAR_PARAMS = (
     "cancelled",
     "refunded",
     "shippable",
+    "view",
 )
 
 
@@ -68,6 +79,9 @@ class ShippingSchema(Schema):
         allow_none=True,
         required=True,
         metadata={"description": "null when the order has no shipping address"},
+    )
+    phone = fields.String(
+        allow_none=True, metadata={"description": "Full view only: the shipping phone."}
     )
 
 
@@ -112,6 +126,30 @@ class RefundSchema(Schema):
     reason = fields.String(required=True)
 
 
+class CancelledSchema(Schema):
+    date = fields.Nested(DateTimeSchema, required=True)
+
+
+class StatusChangeSchema(Schema):
+    handle = fields.String(required=True, metadata={"example": "shipped"})
+    date = fields.Nested(DateTimeSchema, required=True)
+    actor = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "Who made the change: `client:<client_id>` (an API call), `cli`, "
+            "`app` or `app:<label>` (a host app), `import:<host>`; null when unknown.",
+            "example": "client:5f0c0e2a9b",
+        },
+    )
+
+
+def _full_money(name):
+    return fields.Float(
+        metadata={"description": f"Full view only: the order's {name}, part of `total`."}
+    )
+
+
 class OrderSchema(Schema):
     id = fields.Integer(required=True)
     date_placed = fields.Nested(DateTimeSchema, required=True)
@@ -127,6 +165,27 @@ class OrderSchema(Schema):
     attributes = fields.List(fields.Nested(AttributeSchema), required=True)
     refunded = fields.Nested(
         RefundSchema, metadata={"description": "Present only on refunded orders."}
+    )
+    # The full view's (view=full), after every other key.
+    shipping_total = _full_money("shipping total")
+    tax = _full_money("tax added on top")
+    discount = _full_money("discounts, taken off")
+    cancelled = fields.Nested(
+        CancelledSchema,
+        allow_none=True,
+        metadata={"description": "Full view only: when the order was cancelled; null if not."},
+    )
+    external_payment_requested = fields.Nested(
+        DateTimeSchema,
+        allow_none=True,
+        metadata={
+            "description": "Full view only: when the customer was sent to an off-site payment "
+            "page; while set and unpaid, the order is hidden from listings. null if never."
+        },
+    )
+    status_history = fields.List(
+        fields.Nested(StatusChangeSchema),
+        metadata={"description": "Full view only: the fulfilment status changes, oldest first."},
     )
 
 
@@ -235,6 +294,7 @@ class OrderListQuerySchema(PageQuerySchema):
     id = OrderIds(
         metadata={"description": "One or several ids: id=1&id=2, id[]=1&id[]=2, id[0]=1."}
     )
+    full = view_field(ORDER_FULL_VIEW)
 
     @pre_load
     def gather(self, data, **kwargs):
@@ -266,7 +326,12 @@ class OrderListQuerySchema(PageQuerySchema):
             shippable=args.get("shippable"),
             ids=tuple(args["id"]) if "id" in args else None,
         )
-        return {"page": args["page"], "paging": args["paging"], "filters": filters}
+        return {
+            "page": args["page"],
+            "paging": args["paging"],
+            "filters": filters,
+            "full": args["full"],
+        }
 
 
 # --- PATCH body ---

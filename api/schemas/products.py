@@ -3,11 +3,13 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load
 
 from api.schemas.common import (
+    PRODUCT_FULL_VIEW,
     DateTimeSchema,
     MetaSchema,
     PageQuerySchema,
     StrictBoolean,
     StrictNumber,
+    view_field,
 )
 from models.catalog import OPTION_TYPES
 from store.products import FilterError, parse_filter
@@ -24,6 +26,12 @@ def _number(description=None, **kwargs):
 
 def _text(**kwargs):
     return fields.String(allow_none=True, required=True, **kwargs)
+
+
+def _full_weight(description):
+    return fields.Float(
+        allow_none=True, metadata={"description": f"Full view only: {description}."}
+    )
 
 
 class CategorySchema(Schema):
@@ -76,6 +84,7 @@ class VariationSchema(Schema):
     primary_image = _text(metadata={"description": "Absolute URL, or null."})
     options = fields.List(fields.Nested(ChosenOptionSchema), required=True)
     shipping = fields.Nested(VariationShippingSchema, required=True)
+    weight = _full_weight("the variation's own weight; null: the product's applies")
 
 
 class ProductShippingSchema(Schema):
@@ -114,6 +123,7 @@ class ProductSchema(Schema):
     date_added = fields.Nested(DateTimeSchema, required=True)
     date_updated = fields.Nested(DateTimeSchema, required=True)
     shipping = fields.Nested(ProductShippingSchema, required=True)
+    weight = _full_weight("the product's weight, or null")
 
 
 class ProductEnvelope(Schema):
@@ -165,12 +175,15 @@ class ProductListQuerySchema(PageQuerySchema):
             "example": "date_added gt '2021-01-01T20:00'",
         }
     )
+    full = view_field(PRODUCT_FULL_VIEW)
 
     @pre_load
     def gather(self, data, **kwargs):
-        """Keep the filter and the page arguments when given (empty: not given)."""
+        """Keep the filter, the view and the page arguments when given (empty: not given)."""
         return {
-            key: data.get(key) for key in ("filter", *self.PAGE_KEYS) if data.get(key, "") != ""
+            key: data.get(key)
+            for key in ("filter", "view", *self.PAGE_KEYS)
+            if data.get(key, "") != ""
         }
 
 

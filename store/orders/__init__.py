@@ -1,7 +1,13 @@
 """Orders: listing, reading and changing their fulfilment (orders.md)."""
 
 from store.errors import NotFound
-from store.orders.documents import render_order, render_orders
+from store.etags import matches
+from store.orders.documents import (
+    order_state_etag,
+    render_order,
+    render_orders,
+    render_tagged_order,
+)
 from store.orders.fulfilment import update_fulfilment
 from store.orders.listing import (
     PAYMENT_STATUSES,
@@ -15,28 +21,56 @@ from store.paging import fetch_page
 __all__ = [
     "PAYMENT_STATUSES",
     "OrderFilters",
+    "current_etag",
     "get_order",
+    "get_tagged_order",
     "list_orders",
     "render_orders",
     "update_fulfilment",
 ]
 
 
-def list_orders(filters, page, per_page, settings):
-    """One page of orders, newest first, matching `filters` (an OrderFilters): a Page."""
+def list_orders(filters, page, per_page, settings, full=False):
+    """One page of orders, newest first, matching `filters` (an OrderFilters): a Page.
+    With `full`, each order in its full view (manage.md §2)."""
     selection = select_orders(filters, settings.timezone)
     return fetch_page(
         lambda: count_orders(selection),
         lambda offset, limit: page_ids(selection, offset, limit),
-        lambda ids: render_orders(ids, settings),
+        lambda ids: render_orders(ids, settings, full),
         page,
         per_page,
     )
 
 
-def get_order(order_id, settings):
-    """One order as the contract's document; NotFound when there is none."""
-    order = render_order(order_id, settings)
+def get_order(order_id, settings, full=False):
+    """One order as the contract's document (with `full`, its full view); NotFound when
+    there is none."""
+    order = render_order(order_id, settings, full)
     if order is None:
         raise NotFound("Order not found")
     return order
+
+
+def get_tagged_order(order_id, settings, full=False, if_none_match=None):
+    """(document, entity tag) of one order; NotFound when there is none.
+
+    `if_none_match` (store.etags.ANY or a collection of tags, None for none) is what the
+    caller already has: when it names the order's current tag, the document is None and
+    nothing is rendered (one query)."""
+    if if_none_match is not None:
+        tag = current_etag(order_id, settings)
+        if matches(if_none_match, tag):
+            return None, tag
+    found = render_tagged_order(order_id, settings, full)
+    if found is None:
+        raise NotFound("Order not found")
+    return found
+
+
+def current_etag(order_id, settings):
+    """The entity tag of an order as it is stored now (None when there is none), for
+    checking an If-Match with store.etags.require_match. A write locks the order's row
+    first, then reads this in the same transaction. Every write to an order must set its
+    `updated_at`, which the tag names."""
+    return order_state_etag(order_id, settings)

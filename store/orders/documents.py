@@ -1,10 +1,19 @@
-"""Orders as the contract's documents (orders.md), fetched by id in batched queries."""
+"""Orders as the contract's documents (orders.md), and their full view (manage.md §2),
+fetched by id in batched queries."""
 
 import orjson
 
 from models.compiled import CompiledQuery
-from models.orders import ADDRESS_FIELDS, Order, OrderAttribute, OrderItem, OrderItemOption
+from models.orders import (
+    ADDRESS_FIELDS,
+    Order,
+    OrderAttribute,
+    OrderItem,
+    OrderItemOption,
+    OrderStatusHistory,
+)
 from models.statuses import FulfilmentStatus
+from store.etags import entity_tag
 from store.render import StoreRenderer, number
 
 # Shown when an option was left empty, as the original does.
@@ -35,6 +44,15 @@ ORDER_COLUMNS = [
         for name in ("first_name", "last_name", "company", "phone", *ADDRESS_FIELDS)
     ),
 ]
+# Read only when needed: a plain page would convert them for nothing.
+FULL_VIEW_COLUMNS = [
+    Order.shipping_total,
+    Order.tax_total,
+    Order.discount_total,
+    Order.cancelled_at,
+    Order.external_payment_requested_at,
+]
+ETAG_COLUMNS = [Order.updated_at]
 BILLING_ADDRESS = tuple(f"billing_{name}" for name in ADDRESS_FIELDS)
 SHIPPING_ADDRESS = tuple(f"shipping_{name}" for name in ADDRESS_FIELDS)
 
@@ -54,14 +72,26 @@ def _attribute_value(text):
         return text
 
 
-class OrderRenderer(StoreRenderer):
-    """Turns order rows into the contract's JSON, in the store's zone and currency."""
+def order_etag(settings, row):
+    """The entity tag of an order row (ORDER_STATE's or STORED_ORDERS_BY_IDS')."""
+    return entity_tag(
+        settings, "order", row["id"], row["updated_at"], row["status_handle"], row["status_name"]
+    )
 
-    def __init__(self, settings):
+
+class OrderRenderer(StoreRenderer):
+    """Turns order rows into the contract's JSON, in the store's zone and currency; with
+    `full`, into the full view: the plain document with more keys at the ends."""
+
+    def __init__(self, settings, full=False):
         super().__init__(settings)
         self.vat_number = settings.vat_number
+        self.full = full
 
-    def order(self, row, items, attributes):
+    def history(self, handle, changed_at, actor):
+        return {"handle": handle, "date": self.date(changed_at), "actor": actor}
+
+    def order(self, row, items, attributes, history=None):
         billing = {
             "phone": row["billing_phone"],
             "first_name": row["billing_first_name"],
@@ -106,17 +136,36 @@ class OrderRenderer(StoreRenderer):
                 "date": self.date(row["refunded_at"]),
                 "reason": row["refund_reason"] or "",
             }
+        if self.full:
+            self._full_view(order, row, history)
         return order
 
+    def _full_view(self, order, row, history):
+        """Append what the full view adds, after every key of the plain document."""
+        order["customer"]["shipping"]["phone"] = row["shipping_phone"]
+        order["shipping_total"] = self.money(row["shipping_total"])
+        order["tax"] = self.money(row["tax_total"])
+        order["discount"] = self.money(row["discount_total"])
+        cancelled = row["cancelled_at"]
+        order["cancelled"] = None if cancelled is None else {"date": self.date(cancelled)}
+        order["external_payment_requested"] = self.date(row["external_payment_requested_at"])
+        order["status_history"] = history
 
-# The per-page fetches by id list, compiled once per number of ids.
-ORDERS_BY_IDS = CompiledQuery(
-    lambda p: (
-        Order.select(*ORDER_COLUMNS)
-        .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
-        .where(Order.id.in_(p.ids))
+
+def _orders_by_ids(columns):
+    return CompiledQuery(
+        lambda p: (
+            Order.select(*columns)
+            .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
+            .where(Order.id.in_(p.ids))
+        )
     )
-)
+
+
+# The per-page fetches by id list, compiled once per number of ids: the plain view's, and
+# the one that also reads what the full view and the entity tag need.
+ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS)
+STORED_ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
 OPTIONS_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
         OrderItemOption.select(
@@ -155,6 +204,33 @@ ATTRIBUTES_BY_ORDER_IDS = CompiledQuery(
 )
 
 
+HISTORY_BY_ORDER_IDS = CompiledQuery(
+    lambda p: (
+        OrderStatusHistory.select(
+            OrderStatusHistory.order,
+            OrderStatusHistory.handle,
+            OrderStatusHistory.changed_at,
+            OrderStatusHistory.actor,
+        )
+        .where(OrderStatusHistory.order.in_(p.ids))
+        .order_by(OrderStatusHistory.order, OrderStatusHistory.changed_at, OrderStatusHistory.id)
+    )
+)
+# What an order's entity tag is made of, without the rest of the order.
+ORDER_STATE = CompiledQuery(
+    lambda p: (
+        Order.select(
+            Order.id,
+            Order.updated_at,
+            FulfilmentStatus.handle.alias("status_handle"),
+            FulfilmentStatus.name.alias("status_name"),
+        )
+        .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
+        .where(Order.id == p.id)
+    )
+)
+
+
 def _items_by_order(ids):
     """{order id: [item, ...]}, each item with its options, in two queries."""
     options = {}
@@ -186,24 +262,61 @@ def _attributes_by_order(ids):
     return attributes
 
 
-def render_orders(ids, settings):
-    """The orders with these ids as JSON-ready dicts, in the order of `ids` (missing ones
-    left out): four queries, however many orders, items, options and attributes."""
+def _history_by_order(ids, renderer):
+    history = {order_id: [] for order_id in ids}
+    for order_id, handle, changed_at, actor in HISTORY_BY_ORDER_IDS.rows(ids=ids):
+        history[order_id].append(renderer.history(handle, changed_at, actor))
+    return history
+
+
+def _render(ids, settings, full, tagged=False):
+    """(row, document) of each order with these ids, in the order of `ids` (missing ones
+    left out): four queries (the full view: five), however many orders and children. With
+    `full` or `tagged`, the rows hold what order_etag needs."""
     if not ids:
         return []
-    rows = {row["id"]: row for row in ORDERS_BY_IDS.dicts(ids=ids)}
+    query = STORED_ORDERS_BY_IDS if full or tagged else ORDERS_BY_IDS
+    rows = {row["id"]: row for row in query.dicts(ids=ids)}
     found = [order_id for order_id in ids if order_id in rows]
     if not found:
         return []
     items = _items_by_order(found)
     attributes = _attributes_by_order(found)
-    renderer = OrderRenderer(settings)
+    renderer = OrderRenderer(settings, full)
+    history = _history_by_order(found, renderer) if full else {}
     return [
-        renderer.order(rows[order_id], items[order_id], attributes[order_id]) for order_id in found
+        (
+            rows[order_id],
+            renderer.order(
+                rows[order_id], items[order_id], attributes[order_id], history.get(order_id)
+            ),
+        )
+        for order_id in found
     ]
 
 
-def render_order(order_id, settings):
+def render_orders(ids, settings, full=False):
+    """The orders with these ids as JSON-ready dicts (with `full`, their full view), in the
+    order of `ids`, missing ones left out."""
+    return [document for _, document in _render(ids, settings, full)]
+
+
+def render_order(order_id, settings, full=False):
     """One order as JSON-ready dict, or None."""
-    orders = render_orders([order_id], settings)
+    orders = render_orders([order_id], settings, full)
     return orders[0] if orders else None
+
+
+def render_tagged_order(order_id, settings, full=False):
+    """(document, entity tag) of one order, or None: no query more than the document."""
+    found = _render([order_id], settings, full, tagged=True)
+    if not found:
+        return None
+    row, document = found[0]
+    return document, order_etag(settings, row)
+
+
+def order_state_etag(order_id, settings):
+    """An order's entity tag in one query; None when there is no such order."""
+    rows = ORDER_STATE.dicts(id=order_id)
+    return order_etag(settings, rows[0]) if rows else None

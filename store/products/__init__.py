@@ -1,8 +1,14 @@
 """Products: listing and reading the catalogue (products.md)."""
 
 from store.errors import NotFound
+from store.etags import matches
 from store.paging import fetch_page
-from store.products.documents import render_product, render_products
+from store.products.documents import (
+    product_state_etag,
+    render_product,
+    render_products,
+    render_tagged_product,
+)
 from store.products.listing import (
     FilterError,
     count_products,
@@ -13,7 +19,9 @@ from store.products.listing import (
 
 __all__ = [
     "FilterError",
+    "current_etag",
     "get_product",
+    "get_tagged_product",
     "list_products",
     "parse_filter",
     "render_product",
@@ -21,22 +29,48 @@ __all__ = [
 ]
 
 
-def list_products(conditions, page, per_page, settings):
+def list_products(conditions, page, per_page, settings, full=False):
     """One page of products, newest first, matching the parsed filter `conditions`
-    (`parse_filter`'s result, () for none): a Page."""
+    (`parse_filter`'s result, () for none): a Page. With `full`, each product in its full
+    view (manage.md §2)."""
     expressions = filter_expressions(conditions, settings.timezone)
     return fetch_page(
         lambda: count_products(expressions),
         lambda offset, limit: page_ids(expressions, offset, limit),
-        lambda ids: render_products(ids, settings),
+        lambda ids: render_products(ids, settings, full),
         page,
         per_page,
     )
 
 
-def get_product(product_id, settings):
-    """One product as the contract's document; NotFound when there is none."""
-    product = render_product(product_id, settings)
+def get_product(product_id, settings, full=False):
+    """One product as the contract's document (with `full`, its full view); NotFound when
+    there is none."""
+    product = render_product(product_id, settings, full)
     if product is None:
         raise NotFound("Product not found")
     return product
+
+
+def get_tagged_product(product_id, settings, full=False, if_none_match=None):
+    """(document, entity tag) of one product; NotFound when there is none.
+
+    `if_none_match` (store.etags.ANY or a collection of tags, None for none) is what the
+    caller already has: when it names the product's current tag, the document is None and
+    nothing is rendered (one query)."""
+    if if_none_match is not None:
+        tag = current_etag(product_id, settings)
+        if matches(if_none_match, tag):
+            return None, tag
+    found = render_tagged_product(product_id, settings, full)
+    if found is None:
+        raise NotFound("Product not found")
+    return found
+
+
+def current_etag(product_id, settings):
+    """The entity tag of a product as it is stored now (None when there is none), for
+    checking an If-Match with store.etags.require_match. A write locks the product's row
+    first, then reads this in the same transaction. The tag names the product's
+    `date_updated`, which every write to the product or its variations sets."""
+    return product_state_etag(product_id, settings)

@@ -1,4 +1,5 @@
-"""Products as the contract's documents (products.md), fetched by id in batched queries."""
+"""Products as the contract's documents (products.md), and their full view (manage.md §2),
+fetched by id in batched queries."""
 
 from peewee import JOIN
 
@@ -17,6 +18,7 @@ from models.catalog import (
     VariationChoice,
 )
 from models.compiled import CompiledQuery
+from store.etags import entity_tag
 from store.render import StoreRenderer, number
 
 PRODUCT_COLUMNS = (
@@ -69,13 +71,32 @@ VARIATION_COLUMNS = (
 
 
 # The fetches by id list, compiled once per number of ids.
-PRODUCTS_BY_IDS = CompiledQuery(
-    lambda p: (
-        Product.select(*PRODUCT_COLUMNS)
-        .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
-        .where(Product.id.in_(p.ids))
+def _products_by_ids(columns):
+    return CompiledQuery(
+        lambda p: (
+            Product.select(*columns)
+            .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
+            .where(Product.id.in_(p.ids))
+        )
     )
-)
+
+
+def _variations_by_product_ids(columns):
+    return CompiledQuery(
+        lambda p: (
+            Variation.select(*columns)
+            .where(Variation.product.in_(p.ids))
+            .order_by(Variation.product, Variation.sort_order, Variation.id)
+        )
+    )
+
+
+# The plain view's, and the full view's (which reads the weights too: a plain page would
+# convert them for nothing).
+PRODUCTS_BY_IDS = _products_by_ids(PRODUCT_COLUMNS)
+FULL_PRODUCTS_BY_IDS = _products_by_ids((*PRODUCT_COLUMNS, Product.weight))
+VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids(VARIATION_COLUMNS)
+FULL_VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids((*VARIATION_COLUMNS, Variation.weight))
 IMAGES_BY_PRODUCT_IDS = CompiledQuery(
     lambda p: (
         ProductImage.select(ProductImage.product, ProductImage.url)
@@ -134,13 +155,6 @@ OPTIONS_BY_PRODUCT_IDS = CompiledQuery(
         )
     )
 )
-VARIATIONS_BY_PRODUCT_IDS = CompiledQuery(
-    lambda p: (
-        Variation.select(*VARIATION_COLUMNS)
-        .where(Variation.product.in_(p.ids))
-        .order_by(Variation.product, Variation.sort_order, Variation.id)
-    )
-)
 
 
 def _grouped(ids, rows):
@@ -179,8 +193,19 @@ def _variation_options(product_ids, variation_ids):
     return chosen
 
 
+def product_etag(settings, row):
+    """The entity tag of a product row (PRODUCT_STATE's or PRODUCTS_BY_IDS')."""
+    return entity_tag(settings, "product", row["id"], row["date_updated"])
+
+
 class ProductRenderer(StoreRenderer):
-    """Turns product rows into the contract's JSON, in the store's zone and currency."""
+    """Turns product rows into the contract's JSON, in the store's zone and currency; with
+    `full`, into the full view: the plain document with more keys at the ends (each
+    product's and each variation's `weight`, the stored fields the plain one omits)."""
+
+    def __init__(self, settings, full=False):
+        super().__init__(settings)
+        self.full = full
 
     def options(self, ids):
         """{product id: [option, ...]}: options and their choices in one query."""
@@ -207,39 +232,41 @@ class ProductRenderer(StoreRenderer):
 
     def variations(self, ids):
         """{product id: [variation, ...]}, each with its chosen options: two queries."""
-        rows = VARIATIONS_BY_PRODUCT_IDS.dicts(ids=ids)
+        query = FULL_VARIATIONS_BY_PRODUCT_IDS if self.full else VARIATIONS_BY_PRODUCT_IDS
+        rows = query.dicts(ids=ids)
         variations = {product_id: [] for product_id in ids}
         if not rows:
             return variations
         chosen = _variation_options(ids, [row["id"] for row in rows])
         for row in rows:
-            variations[row["product"]].append(
-                {
-                    "id": row["id"],
-                    "sku": row["sku"],
-                    "barcode": row["barcode"],
-                    "stock_unlimited": bool(row["stock_unlimited"]),
-                    "stock_level": number(row["stock_level"]),
-                    "price": self.money(row["price"]),
-                    "wholesale_price": self.money(row["wholesale_price"]),
-                    "cost_price": self.money(row["cost_price"]),
-                    "sale_price": self.money(row["sale_price"]),
-                    "primary_image": row["primary_image"] or None,
-                    "options": chosen[row["id"]],
-                    "shipping": {
-                        "width": number(row["width"]),
-                        "height": number(row["height"]),
-                        "length": number(row["length"]),
-                        "number_items": row["number_items"],
-                    },
-                }
-            )
+            variation = {
+                "id": row["id"],
+                "sku": row["sku"],
+                "barcode": row["barcode"],
+                "stock_unlimited": bool(row["stock_unlimited"]),
+                "stock_level": number(row["stock_level"]),
+                "price": self.money(row["price"]),
+                "wholesale_price": self.money(row["wholesale_price"]),
+                "cost_price": self.money(row["cost_price"]),
+                "sale_price": self.money(row["sale_price"]),
+                "primary_image": row["primary_image"] or None,
+                "options": chosen[row["id"]],
+                "shipping": {
+                    "width": number(row["width"]),
+                    "height": number(row["height"]),
+                    "length": number(row["length"]),
+                    "number_items": row["number_items"],
+                },
+            }
+            if self.full:
+                variation["weight"] = number(row["weight"])
+            variations[row["product"]].append(variation)
         return variations
 
     def product(self, row, children):
         product_id = row["id"]
         images, groups, categories, options, variations = (part[product_id] for part in children)
-        return {
+        product = {
             "id": product_id,
             "name": row["name"],
             "sku": row["sku"],
@@ -274,18 +301,28 @@ class ProductRenderer(StoreRenderer):
                 "separate_ship": row["separate_ship"],
             },
         }
+        if self.full:
+            product["weight"] = number(row["weight"])
+        return product
 
 
-def render_products(ids, settings):
-    """The products with these ids as JSON-ready dicts, in the order of `ids` (missing ones
+# What a product's entity tag is made of, without the rest of the product.
+PRODUCT_STATE = CompiledQuery(
+    lambda p: Product.select(Product.id, Product.date_updated).where(Product.id == p.id)
+)
+
+
+def _render(ids, settings, full):
+    """(row, document) of each product with these ids, in the order of `ids` (missing ones
     left out): at most seven queries, however many children the products have."""
     if not ids:
         return []
-    rows = {row["id"]: row for row in PRODUCTS_BY_IDS.dicts(ids=ids)}
+    query = FULL_PRODUCTS_BY_IDS if full else PRODUCTS_BY_IDS
+    rows = {row["id"]: row for row in query.dicts(ids=ids)}
     found = [product_id for product_id in ids if product_id in rows]
     if not found:
         return []
-    renderer = ProductRenderer(settings)
+    renderer = ProductRenderer(settings, full)
     children = (
         _images(found),
         _groups(found),
@@ -293,10 +330,33 @@ def render_products(ids, settings):
         renderer.options(found),
         renderer.variations(found),
     )
-    return [renderer.product(rows[product_id], children) for product_id in found]
+    return [
+        (rows[product_id], renderer.product(rows[product_id], children)) for product_id in found
+    ]
 
 
-def render_product(product_id, settings):
+def render_products(ids, settings, full=False):
+    """The products with these ids as JSON-ready dicts (with `full`, their full view), in
+    the order of `ids`, missing ones left out."""
+    return [document for _, document in _render(ids, settings, full)]
+
+
+def render_product(product_id, settings, full=False):
     """One product as a JSON-ready dict, or None."""
-    products = render_products([product_id], settings)
+    products = render_products([product_id], settings, full)
     return products[0] if products else None
+
+
+def render_tagged_product(product_id, settings, full=False):
+    """(document, entity tag) of one product, or None: no query more than the document."""
+    found = _render([product_id], settings, full)
+    if not found:
+        return None
+    row, document = found[0]
+    return document, product_etag(settings, row)
+
+
+def product_state_etag(product_id, settings):
+    """A product's entity tag in one query; None when there is no such product."""
+    rows = PRODUCT_STATE.dicts(id=product_id)
+    return product_etag(settings, rows[0]) if rows else None
