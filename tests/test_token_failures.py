@@ -218,12 +218,17 @@ def test_check_counts_within_the_window_and_says_when_to_retry(app):
     assert token_failures.check("c2", "a1", LIMITS_2_4, now=at(61)) == (19, 2)
 
 
-def test_recording_deletes_failures_that_left_the_window(app):
+def test_recording_deletes_failures_that_left_the_window_now_and_then(app, monkeypatch):
+    monkeypatch.setattr(token_failures, "PRUNE_CHANCE", 0)
     for second in (0, 10, 20):
         token_failures.record("c1", "a1", 60, now=at(second))
-    assert TokenFailure.select().count() == 3
     token_failures.record("c2", "a2", 60, now=at(75))
-    assert sorted(row.failed_at for row in TokenFailure.select()) == [at(20), at(75)]
+    assert TokenFailure.select().count() == 4
+    monkeypatch.setattr(token_failures, "PRUNE_CHANCE", 1)
+    token_failures.record("c3", "a3", 60, now=at(80))
+    # Those at or before 80 - 60 seconds.
+    assert sorted(row.failed_at for row in TokenFailure.select()) == [at(75), at(80)]
+    assert token_failures.prune(at(75)) == 1
 
 
 def test_clear_forgets_a_client_or_an_address(app):
