@@ -15,6 +15,10 @@ from babel.numbers import get_currency_precision, get_currency_symbol, is_curren
 # Where a Flask app keeps the API's state: app.extensions[EXTENSION].
 EXTENSION = "community_store_api"
 MIN_SECRET_BYTES = 32
+# A random key of 32 characters or more has many more distinct characters (32 random hex
+# digits: 14 on average, fewer than 8 once in 30 million keys); fewer betrays a typed
+# placeholder such as "a" * 32.
+MIN_SECRET_DISTINCT = 8
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -57,6 +61,9 @@ class Config:
         self.CS_TOKEN_LIFETIME = env_int("TOKEN_LIFETIME", 3600)
         self.CS_TOKEN_ISSUER = env("TOKEN_ISSUER", "community-store-api")
         self.CS_TOKEN_AUDIENCE = env("TOKEN_AUDIENCE", "community-store-api")
+        self.CS_TOKEN_MAX_FAILURES = env_int("TOKEN_MAX_FAILURES", 10)
+        self.CS_TOKEN_MAX_ADDRESS_FAILURES = env_int("TOKEN_MAX_ADDRESS_FAILURES", 50)
+        self.CS_TOKEN_FAILURE_WINDOW = env_int("TOKEN_FAILURE_WINDOW", 300)
         self.CS_DEMO_MODE = env_bool("DEMO_MODE", False)
         self.CS_STORE_TIMEZONE = env("STORE_TIMEZONE", "UTC")
         self.CS_STORE_CURRENCY = env("STORE_CURRENCY", "USD")
@@ -98,6 +105,9 @@ class Settings:
     token_lifetime: int
     token_issuer: str
     token_audience: str
+    token_max_failures: int
+    token_max_address_failures: int
+    token_failure_window: int
     # An order may take more stock than there is, leaving negative levels.
     allow_backorders: bool = False
 
@@ -146,7 +156,18 @@ def _token_secret(config, instance_path):
     raw = secret.encode() if isinstance(secret, str) else secret
     if len(raw) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"TOKEN_SECRET must be at least {MIN_SECRET_BYTES} bytes long")
+    _refuse_weak_secret(raw)
     return raw
+
+
+def _refuse_weak_secret(raw):
+    distinct = len(set(raw))
+    if distinct < MIN_SECRET_DISTINCT:
+        raise ConfigurationError(
+            f"TOKEN_SECRET is not random: it has only {distinct} distinct characters "
+            f"(at least {MIN_SECRET_DISTINCT} needed); generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
 
 def _positive(config, key, setting):
@@ -255,5 +276,10 @@ def load_settings(config, instance_path):
         token_lifetime=_positive(config, "CS_TOKEN_LIFETIME", "TOKEN_LIFETIME"),
         token_issuer=config["CS_TOKEN_ISSUER"],
         token_audience=config["CS_TOKEN_AUDIENCE"],
+        token_max_failures=_positive(config, "CS_TOKEN_MAX_FAILURES", "TOKEN_MAX_FAILURES"),
+        token_max_address_failures=_positive(
+            config, "CS_TOKEN_MAX_ADDRESS_FAILURES", "TOKEN_MAX_ADDRESS_FAILURES"
+        ),
+        token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
         allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
     )

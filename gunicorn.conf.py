@@ -107,6 +107,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, separators=(",", ":"))
 
 
+# The token endpoint reads no query parameters; any sent there may be a client secret, so
+# its query string never reaches the logs.
+TOKEN_PATH = os.environ.get("TOKEN_PATH") or "/oauth/2.0/token"
+REDACTED = "[redacted]"
+
+
+def _redact_token_query(atoms, environ):
+    if not atoms["q"] or not (atoms["U"] or "").rstrip("/").endswith(TOKEN_PATH):
+        return atoms
+    uri = environ["RAW_URI"].partition("?")[0]
+    atoms["r"] = f"{atoms['m']} {uri}?{REDACTED} {atoms['H']}"
+    atoms["q"] = atoms["{query_string}e"] = REDACTED
+    atoms["{raw_uri}e"] = f"{uri}?{REDACTED}"
+    return atoms
+
+
 def _header(atoms, key):
     value = atoms.get(key)
     return None if value in (None, "-", "") else value
@@ -126,6 +142,9 @@ class ServiceLogger(glogging.Logger):
         app_log.handlers = list(self.error_log.handlers)
         app_log.setLevel(self.loglevel)
         app_log.propagate = False
+
+    def atoms(self, resp, req, environ, request_time):
+        return _redact_token_query(super().atoms(resp, req, environ, request_time), environ)
 
     def access(self, resp, req, environ, request_time):
         if not LOG_JSON:

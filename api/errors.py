@@ -20,6 +20,9 @@ from store.errors import (
 
 log = logging.getLogger("community_store_api")
 
+# Every answer of the token endpoint, errors included (RFC 6749 §5.1): no cache keeps it.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
 
 class ApiError(Exception):
     """An error in the API shape: {"error": true, "errors": [...], "fields": {...}}."""
@@ -59,7 +62,8 @@ def oauth_error_response(error):
     if error.hint:
         payload["hint"] = error.hint
     payload["message"] = error.description
-    return json_response(payload, error.status, error.headers)
+    headers = {**error.headers, **NO_STORE} if _oauth_route() else error.headers
+    return json_response(payload, error.status, headers)
 
 
 def _oauth_route():

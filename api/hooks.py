@@ -16,6 +16,7 @@ from config import EXTENSION
 from models.base import db
 
 REQUEST_ID_HEADER = "X-Request-ID"
+CLIENT_ID_HEADER = "X-Client-ID"
 # What reading a body a client broke off or mangled raises: gunicorn's parse errors (a bad
 # chunk size, ...), other servers' OSError or ValueError.
 UNREADABLE_BODY = (OSError, ValueError, ParseException)
@@ -34,13 +35,17 @@ def new_request_id():
 
 
 def start_request():
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    # The request itself, not its proxy: every request runs this, and each proxy access
+    # is a context lookup.
+    req = request._get_current_object()
+    environ = req.environ
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
     g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
     limit = current_app.config["CS_MAX_BODY_SIZE"]
-    request.max_content_length = limit
-    if request.content_length is None and request.headers.get("Transfer-Encoding"):
+    req.max_content_length = limit
+    if req.content_length is None and environ.get("HTTP_TRANSFER_ENCODING"):
         buffer_streamed_body(limit)
-    if request.method == "OPTIONS" and getattr(request.url_rule, "provide_automatic_options", 0):
+    if req.method == "OPTIONS" and getattr(req.url_rule, "provide_automatic_options", 0):
         return options_response()
     return None
 
@@ -97,19 +102,43 @@ def connect_database():
     state().check_schema()
 
 
+def start_database_request():
+    # One hook rather than two: each hook costs Flask a lookup and a call on every request.
+    response = start_request()
+    if response is not None:
+        return response
+    connect_database()
+    return None
+
+
+def start_oauth_request():
+    # First, so that even the database's errors come in the OAuth error shape.
+    g.cs_oauth_route = True
+    return start_database_request()
+
+
 # On every response of ours unless its view chose otherwise: API answers carry personal data
 # and tokens, which no cache may keep; and no browser may read a body as another type.
 DEFAULT_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def finish_request(response):
-    response.headers[REQUEST_ID_HEADER] = g.get("cs_request_id") or new_request_id()
+    headers = response.headers
+    # werkzeug compares header names case-insensitively one header at a time: the names
+    # are read once, and the headers that are not there yet are appended.
+    present = {name.lower() for name in headers.keys()}
+    request_id = g.get("cs_request_id") or new_request_id()
+    if "x-request-id" in present:
+        headers[REQUEST_ID_HEADER] = request_id
+    else:
+        headers.add(REQUEST_ID_HEADER, request_id)
     for name, value in DEFAULT_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     client_id = g.get("cs_client_id")
     if client_id:
         # Read by the access log, which records which integration made each call.
-        response.headers["X-Client-ID"] = client_id
+        headers[CLIENT_ID_HEADER] = client_id
     return response
 
 
@@ -138,11 +167,16 @@ def discard_connection(database):
     database.manual_close()
 
 
-def install(blueprint, database=True):
-    """Give a blueprint the API's hooks and error handlers (its own, never the host app's)."""
-    blueprint.before_request(start_request)
-    if database:
-        blueprint.before_request(connect_database)
+def install(blueprint, database=True, oauth=False):
+    """Give a blueprint the API's hooks and error handlers (its own, never the host app's);
+    `oauth`: its errors come in the OAuth error shape."""
+    if oauth:
+        blueprint.before_request(start_oauth_request)
+    elif database:
+        blueprint.before_request(start_database_request)
+    else:
+        blueprint.before_request(start_request)
+    if database or oauth:
         blueprint.teardown_request(close_database)
     blueprint.after_request(finish_request)
     register_error_handlers(blueprint)

@@ -14,6 +14,7 @@ import os
 import pstats
 import random
 import re
+import secrets
 import sys
 import time
 from collections import defaultdict
@@ -46,7 +47,7 @@ def arguments():
 
 
 def clients(database):
-    os.environ.setdefault("TOKEN_SECRET", "p" * 48)
+    os.environ.setdefault("TOKEN_SECRET", secrets.token_urlsafe(48))
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["BENCH_DATABASE"] = str(database)
     from werkzeug.test import Client

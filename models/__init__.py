@@ -19,10 +19,12 @@ from models.clients import ApiClient
 from models.idempotency import IdempotencyKey
 from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
 from models.statuses import FulfilmentStatus
+from models.token_failures import TokenFailure
 
 ALL_MODELS = [
     FulfilmentStatus,
     ApiClient,
+    TokenFailure,
     Sku,
     Brand,
     Product,

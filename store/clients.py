@@ -3,6 +3,7 @@ them (the `cs client` commands)."""
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from typing import NamedTuple
@@ -12,9 +13,19 @@ from models.clients import ALL_SCOPES, DEFAULT_SCOPES, ApiClient
 from models.compiled import CompiledQuery
 from store.errors import Conflict, Invalid, NotFound
 
+# Client ids are 32 hex digits (new_client_id); ids made otherwise (a dashed UUID, a name
+# chosen by hand) keep working when they stay within the URL-safe characters and the
+# column's 64. Anything else names no client and never reaches SQL (a NUL in it makes
+# PostgreSQL fail the statement).
+CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+
 
 def new_client_id():
     return uuid.uuid4().hex
+
+
+def well_formed_client_id(value):
+    return isinstance(value, str) and CLIENT_ID.fullmatch(value) is not None
 
 
 def new_secret():
@@ -59,17 +70,14 @@ CREDENTIALS = CompiledQuery(
 
 def client_is_active(client_id):
     """True when the client exists and is not revoked."""
+    if not well_formed_client_id(client_id):
+        return False
     return ACTIVE_CLIENT.first(client_id=client_id) is not None
-
-
-def _can_exist(client_id):
-    # Not asked of the database: PostgreSQL refuses a NUL in a query parameter outright.
-    return "\x00" not in client_id and len(client_id) <= ApiClient.client_id.max_length
 
 
 def find_client(client_id):
     """The client's credentials row, or None."""
-    if not _can_exist(client_id):
+    if not well_formed_client_id(client_id):
         return None
     row = CREDENTIALS.first(client_id=client_id)
     return None if row is None else ClientRow(*row)
@@ -106,7 +114,9 @@ def list_clients():
 
 
 def _get(client_id):
-    client = ApiClient.get_or_none(ApiClient.client_id == client_id)
+    client = None
+    if well_formed_client_id(client_id):
+        client = ApiClient.get_or_none(ApiClient.client_id == client_id)
     if client is None:
         raise NotFound(f"no integration with client_id {client_id}")
     return client

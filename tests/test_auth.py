@@ -1,6 +1,8 @@
 """Bearer tokens on API routes: every 401 and 403 of API.md §4."""
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -99,10 +101,70 @@ def test_no_header(client):
             ),
             id="other-hmac-algorithm",
         ),
+        # Signed with the right key, yet nothing this service issues.
+        pytest.param(
+            lambda cid: sign(claims_for(cid, exp=str(int(time.time()) + 600))), id="exp-string"
+        ),
+        pytest.param(lambda cid: sign(claims_for(cid, exp=2**70)), id="exp-2**70"),
+        pytest.param(
+            lambda cid: sign(claims_for(cid, exp=int(time.time()) + 3601)), id="over-lifetime"
+        ),
+        pytest.param(lambda cid: sign(claims_for(cid, exp=time.time() + 600)), id="exp-float"),
+        pytest.param(lambda cid: sign(claims_for(cid, iat=str(int(time.time())))), id="iat-str"),
+        pytest.param(lambda cid: sign(claims_for(cid, nbf=True)), id="nbf-bool"),
+        pytest.param(lambda cid: sign(claims_for(cid, aud=[AUDIENCE])), id="aud-list"),
+        pytest.param(
+            lambda cid: sign(claims_for(cid, aud=[AUDIENCE, "someone-else"])), id="aud-list-2"
+        ),
+        pytest.param(lambda cid: sign(claims_for(cid, sub="someone-else")), id="sub-not-client"),
+        pytest.param(lambda cid: sign(claims_for(cid, sub=None)), id="no-sub"),
+        pytest.param(lambda cid: sign(claims_for(cid, jti=5)), id="jti-number"),
+        pytest.param(lambda cid: sign(claims_for(cid + "\x00")), id="client-id-nul"),
     ],
 )
 def test_bad_tokens_get_401(client, client_id, make_token):
     assert_invalid_token(get(client, make_token(client_id)))
+
+
+def test_token_lifetime_follows_the_setting(make_app, client_id):
+    now = int(time.time())
+    token = sign(claims_for(client_id, exp=now + 600))
+    assert get(make_app().test_client(), token).status_code == 200
+    assert_invalid_token(get(make_app(CS_TOKEN_LIFETIME=300).test_client(), token))
+
+
+def raw_token(header, payload):
+    """A token signed with the right key over any bytes at all."""
+    signing_input = b".".join(
+        base64.urlsafe_b64encode(part).rstrip(b"=") for part in (header, payload)
+    )
+    signature = hmac.new(TEST_SECRET.encode(), signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
+
+
+HEADER = json.dumps({"alg": "HS256", "typ": "at+jwt"}).encode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(raw_token(HEADER, b"\xff\xfe not utf-8"), id="payload-not-utf8"),
+        pytest.param(raw_token(b"\xff", b"{}"), id="header-not-utf8"),
+        pytest.param(raw_token(HEADER, b"[1, 2]"), id="payload-a-list"),
+        pytest.param(raw_token(b'"x"', b"{}"), id="header-a-string"),
+        pytest.param(raw_token(HEADER, b'{"exp": "soon"}'), id="exp-words"),
+        pytest.param("a.b.c", id="bad-base64"),
+        pytest.param("\u00e9t\u00e9.x.y", id="not-ascii"),
+        pytest.param("x" * 5000, id="long"),
+    ],
+)
+def test_invalid_token_descriptions_are_ours(client, client_id, token):
+    response = get(client, token)
+    assert_invalid_token(response)
+    assert response.get_json()["error_description"] == "The access token is invalid"
+    assert response.headers["WWW-Authenticate"] == (
+        'Bearer error="invalid_token", error_description="The access token is invalid"'
+    )
 
 
 def test_tampered_token(client, client_id):

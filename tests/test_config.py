@@ -1,5 +1,7 @@
 """GET /config and GET /fulfilmentstatuses: shapes, key order and JSON types."""
 
+import secrets
+
 import pytest
 
 from config import ConfigurationError
@@ -58,11 +60,35 @@ def test_symbol_override(make_app):
         ("CS_TOKEN_SECRET", "short", "TOKEN_SECRET"),
         ("CS_MAX_PAGE_SIZE", 0, "MAX_PAGE_SIZE"),
         ("CS_TOKEN_LIFETIME", -5, "TOKEN_LIFETIME"),
+        ("CS_TOKEN_SECRET", "a" * 32, "TOKEN_SECRET is not random"),
+        ("CS_TOKEN_SECRET", "abcabcab" * 8, "TOKEN_SECRET is not random"),
+        ("CS_TOKEN_SECRET", "0123456" * 10, "TOKEN_SECRET is not random"),
+        ("CS_TOKEN_MAX_FAILURES", 0, "TOKEN_MAX_FAILURES"),
+        ("CS_TOKEN_MAX_ADDRESS_FAILURES", "many", "TOKEN_MAX_ADDRESS_FAILURES"),
+        ("CS_TOKEN_FAILURE_WINDOW", -1, "TOKEN_FAILURE_WINDOW"),
     ],
 )
 def test_bad_settings_stop_the_service_at_start(make_app, setting, value, message):
     with pytest.raises(ConfigurationError, match=message):
         make_app(**{setting: value})
+
+
+def test_random_signing_keys_are_accepted(make_app):
+    for key in (secrets.token_hex(16), secrets.token_urlsafe(32), "01234567" * 4):
+        settings = make_app(CS_TOKEN_SECRET=key).extensions["community_store_api"].settings
+        assert settings.token_secret == key.encode()
+
+
+def test_token_failure_limits_default_and_come_from_the_environment(make_app, monkeypatch):
+    settings = make_app().extensions["community_store_api"].settings
+    limits = settings.token_max_failures, settings.token_max_address_failures
+    assert (*limits, settings.token_failure_window) == (10, 50, 300)
+    monkeypatch.setenv("TOKEN_MAX_FAILURES", "4")
+    monkeypatch.setenv("TOKEN_MAX_ADDRESS_FAILURES", "8")
+    monkeypatch.setenv("TOKEN_FAILURE_WINDOW", "60")
+    settings = make_app().extensions["community_store_api"].settings
+    limits = settings.token_max_failures, settings.token_max_address_failures
+    assert (*limits, settings.token_failure_window) == (4, 8, 60)
 
 
 def test_no_signing_key_refuses_to_start_outside_demo_mode(make_app):

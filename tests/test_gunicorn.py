@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -365,3 +366,43 @@ def test_a_client_silent_mid_request_is_disconnected(store_env, tmp_path):
             assert sock.recv(65536) == b""
         except ConnectionResetError:
             pass
+
+
+@pytest.mark.parametrize("log_json", ["0", "1"])
+def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_json):
+    server = Gunicorn(
+        {**store_env, "LOG_JSON": log_json},
+        workers=1,
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path / "gunicorn.log",
+    )
+    secret = f"query-secret-{uuid.uuid4().hex}"
+    paths = [
+        f"/oauth/2.0/token?client_secret={secret}&client_id=x",
+        f"/oauth/2.0/token/?client_secret={secret}",
+        f"/oauth/2.0/%74oken?client_secret={secret}",
+    ]
+    with server:
+        for n, path in enumerate(paths):
+            request = urllib.request.Request(
+                server.url + path,
+                data=b"grant_type=client_credentials&client_id=nobody",
+                headers={"X-Request-ID": f"token-query-{n}"},
+                method="POST",
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            refused.value.close()
+            wait_for_line(server, f"token-query-{n}")
+    log = server.read_log()
+    assert secret not in log
+    (line,) = [line for line in log.splitlines() if "token-query-0" in line]
+    if log_json == "1":
+        line = json.loads(line)
+        assert (line["path"], line["query"], line["status"]) == (
+            "/oauth/2.0/token",
+            "[redacted]",
+            401,
+        )
+    else:
+        assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in line

@@ -12,6 +12,7 @@ from tests import factories
 
 KEY = b"k" * 40
 CLAIMS = {"issuer": "iss", "audience": "aud"}
+CHECKS = {**CLAIMS, "lifetime": 3600}
 
 
 def issue(lifetime=60, now=None):
@@ -22,29 +23,31 @@ def test_a_verified_token_still_expires():
     # Issued to expire in one to two seconds (PyJWT reads the real clock).
     issued = int(time.time())
     token = issue(lifetime=62, now=issued - 60)
-    assert tokens.verify(token, key=KEY, **CLAIMS)["client_id"] == "client"
+    assert tokens.verify(token, key=KEY, **CHECKS)["client_id"] == "client"
     time.sleep(max(0, issued + 2.05 - time.time()))
     with pytest.raises(tokens.TokenError, match="expired"):
-        tokens.verify(token, key=KEY, **CLAIMS)
+        tokens.verify(token, key=KEY, **CHECKS)
 
 
 def test_a_verified_token_is_only_good_with_its_key_and_claims():
     token = issue()
-    tokens.verify(token, key=KEY, **CLAIMS)
+    tokens.verify(token, key=KEY, **CHECKS)
     with pytest.raises(tokens.TokenError):
-        tokens.verify(token, key=b"o" * 40, **CLAIMS)
+        tokens.verify(token, key=b"o" * 40, **CHECKS)
     with pytest.raises(tokens.TokenError):
-        tokens.verify(token, key=KEY, issuer="other", audience="aud")
+        tokens.verify(token, key=KEY, issuer="other", audience="aud", lifetime=3600)
+    with pytest.raises(tokens.TokenError):
+        tokens.verify(token, key=KEY, **CLAIMS, lifetime=59)
     head, payload, signature = token.split(".")
     with pytest.raises(tokens.TokenError):
-        tokens.verify(f"{head}.{payload}.{signature[:-2]}AA", key=KEY, **CLAIMS)
+        tokens.verify(f"{head}.{payload}.{signature[:-2]}AA", key=KEY, **CHECKS)
 
 
 def test_the_cache_stays_bounded(monkeypatch):
     monkeypatch.setattr(tokens, "VERIFIED_CACHE_SIZE", 3)
     tokens._verified.clear()
     for _ in range(10):
-        tokens.verify(issue(), key=KEY, **CLAIMS)
+        tokens.verify(issue(), key=KEY, **CHECKS)
     assert len(tokens._verified) <= 3
 
 

@@ -587,3 +587,60 @@ def test_docs_are_served_through_nginx_compressed(untrusted):
     assert reply.headers["Content-Encoding"] == "gzip"
     spec = call(base, "GET", "/cs/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
     assert spec.headers["Content-Encoding"] == "gzip"
+
+
+def test_nginx_limits_token_requests_per_address_in_the_oauth_shape(untrusted, nginx_binary, tls):
+    # The deployed zone and location, with a limit small enough to reach in a few requests.
+    edits = [("rate=10r/s", "rate=1r/m"), ("burst=50", "burst=3")]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with Nginx(nginx_binary, untrusted.gunicorn.port, tls, edits) as nginx:
+        replies = [
+            call(
+                nginx.url,
+                "POST",
+                "/oauth/2.0/token",
+                "grant_type=password",
+                {**form, "X-Request-ID": f"limited-{n}"},
+            )
+            for n in range(8)
+        ]
+        statuses = [reply.status for reply in replies]
+        assert statuses[:4] == [400] * 4, statuses
+        assert 429 in statuses, statuses
+        limited = next(reply for reply in replies if reply.status == 429)
+        oauth_error(limited, 429, "slow_down")
+        assert limited.headers["Retry-After"] == "1"
+        assert limited.headers["Pragma"] == "no-cache"
+        # Nothing else is limited.
+        assert {call(nginx.url, "GET", "/healthz").status for _ in range(10)} == {200}
+    # nginx answered the 429s itself: gunicorn never saw them.
+    rid = limited.headers["X-Request-ID"]
+    assert rid.startswith("limited-")
+    assert rid not in untrusted.gunicorn_log()
+
+
+def test_a_secret_in_the_token_query_string_is_in_neither_log(app, untrusted):
+    secret = f"query-secret-{uuid.uuid4().hex}"
+    reply = call(
+        untrusted.nginx.url,
+        "POST",
+        f"/oauth/2.0/token?client_secret={secret}",
+        "grant_type=client_credentials&client_id=nobody",
+        {"Content-Type": "application/x-www-form-urlencoded", "X-Request-ID": "query-secret"},
+    )
+    oauth_error(reply, 401, "invalid_client")
+    marker = "request_id=query-secret "
+    nginx_line = wait_until(
+        lambda: next((ln for ln in untrusted.nginx_log().splitlines() if marker in ln), None),
+        what="nginx log line",
+    )
+    gunicorn_line = wait_until(
+        lambda: next((ln for ln in untrusted.gunicorn_log().splitlines() if marker in ln), None),
+        what="gunicorn log line",
+    )
+    assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in nginx_line
+    assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in gunicorn_line
+    assert secret not in untrusted.nginx_log() + untrusted.gunicorn_log()
+    # Other paths keep their query strings in the log.
+    call(untrusted.nginx.url, "GET", "/healthz?probe=1", headers={"X-Request-ID": "kept-query"})
+    wait_until(lambda: "/healthz?probe=1 " in untrusted.nginx_log(), what="nginx log line")

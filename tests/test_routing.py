@@ -5,6 +5,7 @@ import http.client
 import pytest
 
 import api
+from tests.conftest import TEST_SECRET
 
 API_NOT_FOUND = {"error": True, "errors": ["Not Found"]}
 API_NOT_ALLOWED = {"error": True, "errors": ["Method Not Allowed"]}
@@ -131,7 +132,7 @@ def host_with_api(host_flask, database_url, tmp_path):
     def folder():
         return "folder"
 
-    host_flask.config["CS_TOKEN_SECRET"] = "s" * 40
+    host_flask.config["CS_TOKEN_SECRET"] = TEST_SECRET
     state = api.init_app(
         host_flask,
         api_prefix="/shop/api",

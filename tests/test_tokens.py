@@ -1,10 +1,14 @@
 """POST /oauth/2.0/token: every error row of API.md §4 and each way of authenticating."""
 
 import base64
+from urllib.parse import quote_plus, urlencode
 
 import jwt
 import pytest
+from flask import request
+from playhouse.test_utils import count_queries
 
+from api.auth.issuer import _form
 from models.base import utcnow
 from models.clients import ALL_SCOPES, DEFAULT_SCOPES, ApiClient
 from tests import factories
@@ -12,6 +16,7 @@ from tests.conftest import TEST_SECRET
 
 TOKEN_URL = "/oauth/2.0/token"
 OAUTH_ERROR_KEYS = ["error", "error_description", "hint", "message"]
+FORM = "application/x-www-form-urlencoded"
 
 
 def basic(client_id, secret):
@@ -205,3 +210,104 @@ def test_get_is_405_json_in_the_oauth_shape(client):
         "message": "Method Not Allowed",
     }
     assert response.headers["Allow"] == "POST, OPTIONS"
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    [
+        pytest.param("a\x00b", id="nul"),
+        pytest.param("\x00", id="only-nul"),
+        pytest.param("a" * 65, id="too-long"),
+        pytest.param("a" * 10_000, id="far-too-long"),
+        pytest.param("ab cd", id="space"),
+        pytest.param("é" * 10, id="not-ascii"),
+        pytest.param("a\nb", id="newline"),
+    ],
+)
+@pytest.mark.parametrize("how", ["form", "basic", "json"])
+def test_client_ids_no_client_can_have_are_refused_before_sql(app, client, client_id, how):
+    if how == "form":
+        request = {"data": {"grant_type": "client_credentials", "client_id": client_id,
+                            "client_secret": "x"}}  # fmt: skip
+    elif how == "json":
+        request = {"json": {"grant_type": "client_credentials", "client_id": client_id,
+                            "client_secret": "x"}}  # fmt: skip
+    else:
+        request = {
+            "data": {"grant_type": "client_credentials"},
+            "headers": basic(quote_plus(client_id), "x"),
+        }
+    with count_queries() as counted:
+        response = client.post(TOKEN_URL, **request)
+    assert_oauth_error(response, 401, "invalid_client")
+    assert not [q for q in counted.get_queries() if "api_client" in q.msg[0]]
+
+
+def test_a_well_formed_unknown_client_id_is_looked_up(client, credentials):
+    """The guard keeps ids of the generated shape, and others of the URL-safe alphabet."""
+    for client_id in ("0" * 32, "legacy-erp", "A.b_c~d-1", "a" * 64):
+        with count_queries() as counted:
+            response = client.post(TOKEN_URL, data=form((client_id, credentials[1])))
+        assert_oauth_error(response, 401, "invalid_client")
+        assert [q for q in counted.get_queries() if "api_client" in q.msg[0]]
+
+
+def test_a_secret_in_the_query_string_is_not_read(client, credentials):
+    client_id, secret = credentials
+    response = client.post(
+        f"{TOKEN_URL}?{urlencode({'client_secret': secret})}",
+        data={"grant_type": "client_credentials", "client_id": client_id},
+    )
+    assert_oauth_error(response, 401, "invalid_client")
+
+
+@pytest.mark.parametrize(
+    "request_kwargs, status",
+    [
+        pytest.param({"data": {"grant_type": "password"}}, 400, id="grant"),
+        pytest.param({"data": {"grant_type": "client_credentials"}}, 400, id="no-client"),
+        pytest.param({"data": b"{nope", "content_type": "application/json"}, 400, id="json"),
+        pytest.param(
+            {"data": {"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}},
+            401,
+            id="client",
+        ),  # fmt: skip
+        pytest.param({"data": b"x" * 2_000_000, "content_type": FORM}, 413, id="too-large"),
+    ],
+)
+def test_every_token_error_is_never_cached(client, request_kwargs, status):
+    response = client.post(TOKEN_URL, **request_kwargs)
+    assert response.status_code == status
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Pragma"] == "no-cache"
+
+
+def test_scope_errors_and_other_methods_are_never_cached(client, credentials):
+    invalid_scope = client.post(TOKEN_URL, data=form(credentials, scope="cs:everything"))
+    assert_oauth_error(invalid_scope, 400, "invalid_scope")
+    wrong_method = client.get(TOKEN_URL)
+    assert wrong_method.status_code == 405
+    for response in (invalid_scope, wrong_method):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Pragma"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"grant_type=client_credentials&client_id=a&client_secret=b",
+        b"client_id=first&client_id=second",
+        b"scope=cs%3Aorders%3Aread+cs%3Aconfig%3Aread&empty=&bare",
+        b"client_secret=%FF%FEnot-utf8&client_id=%C3%A9",
+        b"client_secret=a%00b&x=%zz&%=1",
+        b"\xff\xfe raw bytes that are not UTF-8",
+        b"a=1;b=2&c=3",
+        b"",
+        b"&&a=&=b&==c&d==",
+        b"x+y=a+b%2Bc&%2B=%25&%e9=%C3",
+        "clé=välue&k=€".encode(),
+    ],
+)
+def test_form_bodies_read_as_werkzeug_reads_them(app, raw):
+    with app.test_request_context(method="POST", data=raw, content_type=FORM):
+        assert _form(raw) == request.form.to_dict()

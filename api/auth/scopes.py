@@ -51,6 +51,7 @@ def authenticate():
             key=settings.token_secret,
             issuer=settings.token_issuer,
             audience=settings.token_audience,
+            lifetime=settings.token_lifetime,
         )
     except TokenError as error:
         raise _invalid_token(str(error)) from None
