@@ -69,6 +69,7 @@ class Config:
         self.CS_STORE_CURRENCY = env("STORE_CURRENCY", "USD")
         self.CS_STORE_CURRENCY_SYMBOL = env("STORE_CURRENCY_SYMBOL") or None
         self.CS_STORE_VAT_NUMBER = env_bool("STORE_VAT_NUMBER", False)
+        self.CS_ALLOW_BACKORDERS = env_bool("ALLOW_BACKORDERS", False)
         self.CS_MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 100)
         self.CS_TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
         self.CS_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL") or None
@@ -107,6 +108,8 @@ class Settings:
     token_max_failures: int
     token_max_address_failures: int
     token_failure_window: int
+    # An order may take more stock than there is, leaving negative levels.
+    allow_backorders: bool = False
 
 
 def _timezone(name):
@@ -278,4 +281,5 @@ def load_settings(config, instance_path):
             config, "CS_TOKEN_MAX_ADDRESS_FAILURES", "TOKEN_MAX_ADDRESS_FAILURES"
         ),
         token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
+        allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
     )

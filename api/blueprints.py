@@ -96,7 +96,18 @@ class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
         hooks.install(self, database=database, oauth=error_shape == "oauth")
         # The shape this blueprint's errors come in ("api" or "oauth"), for the docs.
         self.error_shape = error_shape
+        self._prepare_doc_cbks.append(self._keep_documented_parameters)
         self._prepare_doc_cbks.append(self._prepare_error_doc)
+
+    def _keep_documented_parameters(self, doc, doc_info, **kwargs):
+        """flask-smorest merges the manual doc last, and its `parameters` (the
+        Idempotency-Key's) replace the operation's: put the operation's own first in it."""
+        manual = doc_info.get("manual_doc", {})
+        if manual.get("parameters") and doc.get("parameters"):
+            named = {(parameter["in"], parameter["name"]) for parameter in manual["parameters"]}
+            own = [p for p in doc["parameters"] if (p.get("in"), p.get("name")) not in named]
+            manual["parameters"] = [*own, *manual["parameters"]]
+        return doc
 
     def _prepare_error_doc(self, doc, doc_info, **kwargs):
         """Document every operation's error responses, in the shape its route speaks."""
@@ -134,16 +145,21 @@ class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
 
         return decorator
 
-    def document_body(self, schema, content_type="application/json", *more_types):
+    def document_body(
+        self, schema, content_type="application/json", *more_types, example=None, examples=None
+    ):
         """Document a request body that the view reads itself (no parsing here), in one
-        content type or several (`more_types`)."""
+        content type or several (`more_types`), with an example or named examples."""
+        body = {"in": "json", "required": True, "schema": schema, "content_type": content_type}
+        if example is not None:
+            body["example"] = example
+        if examples is not None:
+            body["examples"] = examples
 
         def decorator(view):
             apidoc = deepcopy(getattr(view, "_apidoc", {}))
             arguments = apidoc.setdefault("arguments", {})
-            arguments.setdefault("parameters", []).append(
-                {"in": "json", "required": True, "schema": schema, "content_type": content_type}
-            )
+            arguments.setdefault("parameters", []).append(dict(body))
             arguments.setdefault("responses", {})[400] = "BAD_REQUEST"
             if more_types:
                 # flask-smorest documents one content type; the others join it from here.

@@ -17,6 +17,7 @@ from config import EXTENSION, Config, load_settings
 from models.base import db, make_database
 from models.schema import ensure_current
 from store.config import __version__
+from store.fields import documenting
 
 RESOURCE_BLUEPRINTS = [config_views.blp, statuses.blp, orders.blp, products.blp, stock.blp]
 
@@ -104,8 +105,10 @@ def _open_api(app, settings):
     openapi.register_converters(api)
     openapi.register_components(api.spec, settings.token_path)
     api.register_blueprint(issuer.blp, url_prefix=settings.token_path)
-    for blueprint in RESOURCE_BLUEPRINTS:
-        api.register_blueprint(blueprint, url_prefix=settings.api_prefix)
+    # Body schemas are described for this store: money has its currency's digits.
+    with documenting(settings):
+        for blueprint in RESOURCE_BLUEPRINTS:
+            api.register_blueprint(blueprint, url_prefix=settings.api_prefix)
     app.register_blueprint(docs.blp, url_prefix=settings.api_prefix)
     return api
 

@@ -24,7 +24,12 @@ PARAMETER = {
     "body gets the first response again, with `Idempotent-Replayed: true`; the same key "
     "with another request gets 422, and a repeat while the first still runs 409. A request "
     "that failed (any error) leaves the key free for a retry.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": "^[ -~]+$",
+    },
 }
 
 

@@ -7,6 +7,8 @@ from api import converters
 from api.schemas.auth import TokenErrorSchema
 from api.schemas.common import ApiErrorSchema
 from models.clients import SCOPES
+from store.fields import MOMENT_COMPONENT, moment_json_schema
+from store.orders.bodies import OrderChangeBody
 
 SECURITY_SCHEME = "oauth2"
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -119,6 +121,9 @@ def register_components(spec, token_url):
     )
     for name, header in HEADERS.items():
         spec.components.header(name, header)
+    spec.components.schema(MOMENT_COMPONENT, moment_json_schema())
+    # The strict PATCH body of an order, which the lenient one's rules name (api.schemas).
+    spec.components.schema("OrderChangeBody", schema=OrderChangeBody)
     for name, (description, schema, headers) in RESPONSES.items():
         spec.components.response(
             name,

@@ -132,14 +132,14 @@ def free_port():
 class Server:
     """gunicorn in its own process group, stopped by its own id."""
 
-    def __init__(self, name, target, env, workers):
+    def __init__(self, name, target, env, workers, extra_args=()):
         self.name, self.port = name, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(RESULTS / f"{name}.log", "wb")
         config = str(BENCH / "gunicorn_plain.py")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", config, "-w", str(workers),
-             "-b", f"127.0.0.1:{self.port}", target],
+             "-b", f"127.0.0.1:{self.port}", *extra_args, target],
             cwd=ROOT, env=env, stdout=self.log, stderr=self.log, start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30

@@ -191,3 +191,23 @@ class CompiledQuery:
         """The result rows as dicts keyed like peewee's `.dicts()` (field name or alias)."""
         plan, rows = self._rows(args)
         return [dict(zip(plan.names, row, strict=True)) for row in rows]
+
+
+class CompiledInsert(CompiledQuery):
+    """An INSERT of one row built by `build(p)`, compiled once; `insert(**args)` runs it and
+    returns the new row's id (from RETURNING where the database has it)."""
+
+    def __init__(self, build):
+        def with_id(p):
+            query = build(p)
+            if db.obj.returning_clause:
+                query = query.returning(query.model._meta.primary_key)
+            return query
+
+        super().__init__(with_id)
+
+    def insert(self, **args):
+        plan, cursor = self._cursor(args)
+        if plan.names:
+            return cursor.fetchone()[0]
+        return cursor.lastrowid

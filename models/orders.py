@@ -1,6 +1,6 @@
 """Orders, their items, chosen options, extra attributes and status history."""
 
-from peewee import CharField, ForeignKeyField, IntegerField, TextField
+from peewee import BigAutoField, CharField, ForeignKeyField, IntegerField, TextField
 
 from models.base import BaseModel, Fixed4Field, SkuField, UTCDateTimeField, utcnow
 from models.catalog import Product, Variation
@@ -42,6 +42,8 @@ def _person(prefix):
 
 
 class Order(BaseModel):
+    # 64-bit (migration 0008): an order recorded by PUT keeps its id, up to 10^15 - 1.
+    id = BigAutoField()
     placed_at = UTCDateTimeField(default=utcnow, index=True)
     locale = CharField(max_length=20, null=True)
     customer_email = CharField(max_length=255, null=True, index=True)
@@ -92,6 +94,7 @@ for _name, _field in {
 class OrderItem(BaseModel):
     """A line of an order, keeping name, SKU and price as they were when ordered."""
 
+    id = BigAutoField()
     order = ForeignKeyField(Order, backref="items", on_delete="CASCADE")
     product = ForeignKeyField(Product, null=True, on_delete="SET NULL")
     variation = ForeignKeyField(Variation, null=True, on_delete="SET NULL")

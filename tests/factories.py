@@ -199,3 +199,21 @@ def rich_product(size=2, **fields):
         for right in colours:
             variation(made, choices=(left, right))
     return made
+
+
+def store_rows():
+    """Every row an order write could change: orders and their children, and the stock,
+    prices and dates of products and variations. Compare two to prove nothing changed."""
+    from models.catalog import Product, Variation
+
+    tables = (Order, OrderItem, OrderItemOption, OrderAttribute, OrderStatusHistory)
+    rows = {model.__name__: list(model.select().order_by(model.id).tuples()) for model in tables}
+    rows["Product"] = list(
+        Product.select(Product.id, Product.stock_level, Product.date_updated)
+        .order_by(Product.id)
+        .tuples()
+    )
+    rows["Variation"] = list(
+        Variation.select(Variation.id, Variation.stock_level).order_by(Variation.id).tuples()
+    )
+    return rows

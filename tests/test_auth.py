@@ -211,25 +211,27 @@ def _example_path(rule):
 
 
 def _scoped_routes(app):
-    """(method, path, scope) for every route guarded by @require_scope."""
+    """(method, path, scopes) for every route guarded by @require_scope: any one of the
+    scopes lets a token in."""
     routes = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         view_class = getattr(view, "view_class", None)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             handler = getattr(view_class, method.lower(), None) if view_class else view
-            scope = getattr(handler, "required_scope", None)
-            if scope:
-                routes.append((method, _example_path(rule), scope))
+            scopes = getattr(handler, "required_scopes", None)
+            if scopes:
+                routes.append((method, _example_path(rule), scopes))
     return routes
 
 
 def test_every_scoped_route_refuses_a_token_without_its_scope(client, token, app):
     routes = _scoped_routes(app)
-    assert ("GET", "/cs/api/v1/config", "cs:config:read") in routes
-    assert ("GET", "/cs/api/v1/fulfilmentstatuses", "cs:orders:read") in routes
-    for method, path, scope in routes:
-        others = [other for other in ALL_SCOPES if other != scope]
+    assert ("GET", "/cs/api/v1/config", ("cs:config:read",)) in routes
+    assert ("GET", "/cs/api/v1/fulfilmentstatuses", ("cs:orders:read",)) in routes
+    assert ("PATCH", "/cs/api/v1/orders/1", ("cs:orders:write", "cs:orders:manage")) in routes
+    for method, path, scopes in routes:
+        others = [other for other in ALL_SCOPES if other not in scopes]
         response = client.open(
             path,
             method=method,

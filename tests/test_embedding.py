@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import flask_smorest
 import pytest
@@ -183,7 +184,7 @@ def test_our_errors_are_json_under_our_prefix(host):
     wrong_method = client.delete("/shop/api/orders")
     assert wrong_method.status_code == 405
     assert wrong_method.get_json() == {"error": True, "errors": ["Method Not Allowed"]}
-    assert wrong_method.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert wrong_method.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
     unauthenticated = client.get("/shop/api/orders")
     assert unauthenticated.status_code == 401
     assert unauthenticated.get_json()["error"] == "invalid_token"
@@ -251,3 +252,45 @@ def test_the_documented_python_api_example_runs(mounted_late, capsys):
     assert printed == [f"1 [{paid.id}]", "4", "Product not found"]
     with state.session():
         assert type(product).get_by_id(product.id).stock_level == 4
+
+
+def test_the_documented_checkout_example_runs(app, database_url, monkeypatch, tmp_path):
+    """The checkout of docs/embedding.md, run as written: a host app places orders."""
+    blocks = re.findall(r"```python\n(.*?)```", EMBEDDING_DOC.read_text(), re.DOTALL)
+    checkout = next(block for block in blocks if "create_order" in block)
+    monkeypatch.setenv("STORE_TOKEN_SECRET", TEST_SECRET)
+    monkeypatch.setenv("STORE_DATABASE_URL", database_url)
+    namespace = {"__name__": "shop"}
+    exec(compile(checkout, str(EMBEDDING_DOC), "exec"), namespace)
+    shop = namespace["shop"]
+    shop.instance_path = str(tmp_path / "shop-instance")
+    mug = factories.product(sku="MUG-1", price=Decimal("12.50"), stock_level=Decimal(1))
+    client = shop.test_client()
+    try:
+        cart = {"email": "ann@example.com", "lines": [["MUG-1", 1]], "paid_at": None}
+        placed = client.post("/checkout", json=cart)
+        assert placed.status_code == 201, placed.get_json()
+        assert placed.get_json() == {"order": placed.get_json()["order"], "total": 17.45}
+        order_id = placed.get_json()["order"]
+        assert factories.status_history_actors(order_id) == [("incomplete", None, "app:checkout")]
+        assert type(mug).get_by_id(mug.id).stock_level == 0
+        sold_out = client.post("/checkout", json=cart)
+        assert sold_out.status_code == 409
+        assert sold_out.get_json()["shortages"] == [
+            {"sku": "MUG-1", "available": 0, "requested": 1}
+        ]
+        unknown = client.post("/checkout", json={**cart, "lines": [["NOPE", 1]]})
+        assert unknown.status_code == 400
+        assert unknown.get_json()["fields"] == {"data.items.0.sku": ["SKU not found"]}
+        # The store's own API shows the order like any other.
+        client_id, secret = factories.api_client(scopes=["cs:orders:read"])
+        issued = client.post(
+            "/oauth/2.0/token",
+            data={"grant_type": "client_credentials", "client_id": client_id,
+                  "client_secret": secret},
+        ).get_json()  # fmt: skip
+        headers = {"Authorization": f"Bearer {issued['access_token']}"}
+        shown = client.get(f"/cs/api/v1/orders/{order_id}", headers=headers).get_json()["data"]
+        assert shown["customer"]["email"] == "ann@example.com" and shown["total"] == 17.45
+    finally:
+        shop.extensions["community_store_api"].database.close_all()

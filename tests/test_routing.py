@@ -34,8 +34,8 @@ def assert_ours(response, status, body):
 @pytest.mark.parametrize(
     "path, status, body, allow",
     [
-        ("/cs/api/v1/orders", 405, API_NOT_ALLOWED, "GET, HEAD, OPTIONS"),
-        ("/cs/api/v1/orders/1", 405, API_NOT_ALLOWED, "GET, HEAD, PATCH, OPTIONS"),
+        ("/cs/api/v1/orders", 405, API_NOT_ALLOWED, "GET, HEAD, POST, OPTIONS"),
+        ("/cs/api/v1/orders/1", 405, API_NOT_ALLOWED, "GET, HEAD, PUT, PATCH, OPTIONS"),
         ("/cs/api/v1/docs", 405, API_NOT_ALLOWED, "GET, HEAD, OPTIONS"),
         ("/cs/api/v1/nothing", 404, API_NOT_FOUND, None),
         ("/cs/api/v1", 404, API_NOT_FOUND, None),
@@ -52,8 +52,8 @@ def test_any_method_gets_json(client, method, path, status, body, allow):
 @pytest.mark.parametrize(
     "path, allow",
     [
-        ("/cs/api/v1/orders", "GET, HEAD, OPTIONS"),
-        ("/cs/api/v1/orders/1", "GET, HEAD, PATCH, OPTIONS"),
+        ("/cs/api/v1/orders", "GET, HEAD, POST, OPTIONS"),
+        ("/cs/api/v1/orders/1", "GET, HEAD, PUT, PATCH, OPTIONS"),
         ("/cs/api/v1/skus/A%2FB", "GET, HEAD, PATCH, OPTIONS"),
         ("/cs/api/v1/config", "GET, HEAD, OPTIONS"),
         ("/cs/api/v1/openapi.json", "GET, HEAD, OPTIONS"),
@@ -193,7 +193,7 @@ def test_odd_requests_through_gunicorn_are_json(gunicorn_server):
         assert got == status, (method, target, got, body)
         assert "Location" not in headers
         if status == 204:
-            assert (headers["Allow"], body) == ("GET, HEAD, OPTIONS", b"")
+            assert (headers["Allow"], body) == ("GET, HEAD, POST, OPTIONS", b"")
             continue
         if target.startswith("/cs/api/v1/") or target.startswith("/oauth/"):
             assert headers["Content-Type"] == "application/json", (method, target, body)

@@ -8,7 +8,10 @@ from api.auth.tokens import TokenError, verify
 from api.errors import OAuthError
 from api.hooks import state
 from api.openapi import SECURITY_SCHEME
+from models.clients import DEFAULT_SCOPES, SCOPES
 from store.clients import client_is_active
+
+MANAGE_SCOPES = frozenset(scope for scope in SCOPES if scope.endswith(":manage"))
 
 
 def _invalid_token(description):
@@ -59,30 +62,62 @@ def authenticate():
     return claims
 
 
-def require_scope(scope):
-    """Let a view run only for a valid token that carries `scope`."""
+def _insufficient_scope(scopes, joiner):
+    """403 naming the scopes the token lacks (`joiner`: "or" for alternatives, "and" when
+    every one is needed)."""
+    named = " ".join(scopes)
+    which = f"the scope {scopes[0]}"
+    if len(scopes) > 1:
+        which = f"the scopes {f' {joiner} '.join(scopes)}"
+    return OAuthError(
+        403,
+        "insufficient_scope",
+        f"The access token lacks {which}",
+        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{named}"'},
+    )
+
+
+def holds_manage_scope():
+    """Whether the token holds a manage scope: a token without one is a v1 token, which
+    keeps v1 behaviour exactly (manage.md §1)."""
+    return not g.cs_scopes.isdisjoint(MANAGE_SCOPES)
+
+
+def require_scopes(*scopes):
+    """Refuse the request (403 naming what is missing) unless the token carries every one
+    of `scopes`: what the key groups of a body on a shared route need (manage.md §1)."""
+    missing = [scope for scope in dict.fromkeys(scopes) if scope not in g.cs_scopes]
+    if missing:
+        raise _insufficient_scope(missing, "and")
+
+
+def require_scope(scope, *alternatives):
+    """Let a view run only for a valid token that carries `scope` or one of `alternatives`.
+
+    A token with none of them gets 403 naming them all, except that a v1 token (one holding
+    no manage scope) is told only of the v1 scopes among them, as it always was."""
+    accepted = (scope, *alternatives)
 
     def decorator(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             claims = authenticate()
             g.cs_client_id = claims["client_id"]
-            if scope not in claims["scope"].split():
-                raise OAuthError(
-                    403,
-                    "insufficient_scope",
-                    f"The access token lacks the scope {scope}",
-                    headers={
-                        "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'
-                    },
-                )
+            g.cs_scopes = frozenset(claims["scope"].split())
+            if g.cs_scopes.isdisjoint(accepted):
+                named = accepted
+                if not holds_manage_scope():
+                    named = tuple(s for s in accepted if s in DEFAULT_SCOPES) or accepted
+                raise _insufficient_scope(named, "or")
             return view(*args, **kwargs)
 
         guarded.required_scope = scope
-        # flask-smorest reads `_apidoc`; record the route's security requirement there.
+        guarded.required_scopes = accepted
+        # flask-smorest reads `_apidoc`; record the route's security requirement there: any
+        # one of the accepted scopes will do.
         apidoc = dict(getattr(view, "_apidoc", {}))
         manual = dict(apidoc.get("manual_doc", {}))
-        manual["security"] = [{SECURITY_SCHEME: [scope]}]
+        manual["security"] = [{SECURITY_SCHEME: [accepted_scope]} for accepted_scope in accepted]
         apidoc["manual_doc"] = manual
         guarded._apidoc = apidoc
         return guarded

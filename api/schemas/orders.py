@@ -4,11 +4,21 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+)
 
 from api.schemas.common import (
     ORDER_FULL_VIEW,
     WHITESPACE,
+    ApiErrorSchema,
     DateTimeSchema,
     MetaSchema,
     PageQuerySchema,
@@ -16,6 +26,7 @@ from api.schemas.common import (
     view_field,
 )
 from store.orders import PAYMENT_STATUSES, OrderFilters
+from store.orders.bodies import NewOrderBody, PaymentBody, RecordedOrderBody
 
 TRUE_WORDS = frozenset(("1", "true", "on", "yes"))
 FALSE_WORDS = frozenset(("0", "false", "off", "no"))
@@ -443,3 +454,72 @@ class OrderPatchSchema(Schema):
     @pre_load
     def empty_data(self, data, **kwargs):
         return _empty_list_as_object(data, "data")
+
+
+# --- manage bodies (manage.md §4, §5): documentation; the store reads them ---
+
+
+class NewOrderEnvelope(Schema):
+    class Meta:
+        unknown = RAISE
+
+    data = fields.Nested(NewOrderBody, required=True)
+
+
+class RecordedOrderEnvelope(Schema):
+    class Meta:
+        unknown = RAISE
+
+    data = fields.Nested(RecordedOrderBody, required=True)
+
+
+class OrderPatchBodySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    fulfilment = fields.Nested(
+        FulfilmentPatchSchema,
+        allow_none=True,
+        metadata={"description": "Needs cs:orders:write."},
+    )
+    payment = fields.Nested(
+        PaymentBody,
+        allow_none=True,
+        metadata={
+            "description": "Needs cs:orders:manage. With it, the body is strict (an unknown "
+            "key is refused) and the whole PATCH one transaction. Ignored, like any unknown "
+            "key, for a token holding no manage scope."
+        },
+    )
+
+
+class OrderPatchEnvelope(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    # A body holding `payment` is strict (manage.md §0): no key but these, at either level.
+    OPENAPI_RULES = {
+        "if": {
+            "properties": {"data": {"type": "object", "required": ["payment"]}},
+            "required": ["data"],
+        },
+        "then": {
+            "properties": {"data": {"$ref": "#/components/schemas/OrderChangeBody"}},
+            "additionalProperties": False,
+        },
+    }
+
+    data = fields.Nested(OrderPatchBodySchema, required=True)
+
+
+class ShortageSchema(Schema):
+    sku = fields.String(required=True)
+    available = fields.Float(required=True)
+    requested = fields.Float(required=True)
+
+
+class ConflictSchema(ApiErrorSchema):
+    shortages = fields.List(
+        fields.Nested(ShortageSchema),
+        metadata={"description": "Present when stock is short: every short SKU."},
+    )

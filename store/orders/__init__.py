@@ -1,14 +1,15 @@
-"""Orders: listing, reading and changing their fulfilment (orders.md)."""
+"""Orders: listing and reading them, creating and recording them, changing their fulfilment
+and payment state (orders.md, manage.md §4, §5)."""
 
 from store.errors import NotFound
 from store.etags import matches
+from store.orders.changes import set_payment, update_fulfilment, update_order
 from store.orders.documents import (
     order_state_etag,
     render_order,
     render_orders,
     render_tagged_order,
 )
-from store.orders.fulfilment import update_fulfilment
 from store.orders.listing import (
     PAYMENT_STATUSES,
     OrderFilters,
@@ -16,17 +17,22 @@ from store.orders.listing import (
     page_ids,
     select_orders,
 )
+from store.orders.writes import create_order, put_order
 from store.paging import fetch_page
 
 __all__ = [
     "PAYMENT_STATUSES",
     "OrderFilters",
+    "create_order",
     "current_etag",
     "get_order",
     "get_tagged_order",
     "list_orders",
+    "put_order",
     "render_orders",
+    "set_payment",
     "update_fulfilment",
+    "update_order",
 ]
 
 
