@@ -16,6 +16,7 @@ from models.catalog import (
     VariationChoice,
 )
 from models.clients import ApiClient
+from models.events import Event, EventMark
 from models.idempotency import IdempotencyKey
 from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
 from models.statuses import FulfilmentStatus
@@ -43,6 +44,8 @@ ALL_MODELS = [
     OrderAttribute,
     OrderStatusHistory,
     IdempotencyKey,
+    Event,
+    EventMark,
 ]
 
 __all__ = ["ALL_MODELS", "db"] + [model.__name__ for model in ALL_MODELS]

@@ -7,6 +7,7 @@ from peewee import MySQLDatabase, PostgresqlDatabase
 from playhouse.migrations import Runner
 
 from models.base import db
+from models.events import seed_event_marks
 from models.statuses import seed_default_statuses
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
@@ -91,7 +92,8 @@ def _models_on(database):
 
 
 def upgrade(database=None, target=None):
-    """Apply every pending migration (or up to `target`), then seed the default statuses.
+    """Apply every pending migration (or up to `target`), then seed the default statuses
+    and the event feed's marks.
 
     Idempotent: on a current database it changes nothing and returns [].
     """
@@ -103,6 +105,7 @@ def upgrade(database=None, target=None):
             if target is None:
                 with database.atomic():
                     seed_default_statuses()
+                    seed_event_marks()
     return applied
 
 

@@ -9,6 +9,7 @@ from flask import Flask
 from app import create_app
 from models import ALL_MODELS
 from models.base import db
+from models.events import seed_event_marks
 from models.schema import upgrade
 from models.statuses import seed_default_statuses
 from tests import factories
@@ -39,6 +40,7 @@ def _empty_store(database):
         for model in reversed(ALL_MODELS):
             model.delete().execute()
         seed_default_statuses()
+        seed_event_marks()
 
 
 @pytest.fixture

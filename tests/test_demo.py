@@ -10,6 +10,7 @@ from peewee import fn
 
 from models import ALL_MODELS
 from models.catalog import Product, Sku, Variation
+from models.events import seed_event_marks
 from models.orders import Order, OrderAttribute, OrderItem, OrderStatusHistory
 from models.statuses import FulfilmentStatus, seed_default_statuses
 from tests import factories
@@ -58,6 +59,7 @@ def empty_store():
     for model in reversed(ALL_MODELS):
         model.delete().execute()
     seed_default_statuses()
+    seed_event_marks()
 
 
 def payment_state(order):
