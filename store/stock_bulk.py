@@ -92,7 +92,9 @@ def _line_problems(number, raw):
         problems[f"{prefix}.sku"] = ["Must be a string."]
     for key in QUANTITY_KEYS:
         value = raw.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float | Decimal)
+        ):
             problems[f"{prefix}.{key}"] = ["Must be a JSON number."]
     if problems:
         return None, problems
@@ -248,15 +250,16 @@ def _record(owner, sku, state):
     return render_variation_record(record_id, product_id, sku, name, *state)
 
 
-def apply_stock_lines(data, actor=None, settings=None, dry_run=False):
+def apply_stock_lines(data, actor=None, settings=None, dry_run=False, max_lines=None):
     """Apply a bulk request's lines (`data`: the JSON array) in one transaction; a
     BulkResult. Any problem raises Invalid listing them all, and nothing changes.
 
     Rows are locked variations first, then products, each in id order: the order every
     stock write takes them in, so concurrent writers wait instead of deadlocking.
     `actor` (who asks) is recorded with the changes; `dry_run` checks and counts, then
-    rolls everything back."""
-    max_lines = settings.max_bulk_lines if settings is not None else DEFAULT_MAX_LINES
+    rolls everything back; `max_lines` replaces the setting MAX_BULK_LINES."""
+    if max_lines is None:
+        max_lines = settings.max_bulk_lines if settings is not None else DEFAULT_MAX_LINES
     lines, problems = check_lines(data, max_lines)
     with locking_atomic() as transaction:
         owners = _resolve({line.sku for line in lines})
