@@ -16,6 +16,7 @@ EXPORT_BATCH = 1000
 _FORMULA = re.compile(r"'*[=+\-@]")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _BOOLEANS = {"true": True, "false": False}
+_LINE_PATH = re.compile(r"data\.(\d+)\.sku")
 
 
 def text_cell(value):
@@ -167,7 +168,10 @@ def _by_file_line(error, numbers):
             where = f"line {numbers[int(parts[1])]}"
             if len(parts) == 3:
                 where += f": {parts[2]}"
-        problems.extend(f"{where}: {message}" for message in messages)
+        for message in messages:
+            # "The same SKU as data.0.sku." names a file line too.
+            message = _LINE_PATH.sub(lambda found: f"line {numbers[int(found[1])]}", message)
+            problems.append(f"{where}: {message}")
     return Invalid(problems[0], {"lines": problems})
 
 
