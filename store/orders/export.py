@@ -2,7 +2,7 @@
 so that memory stays flat whatever the number of orders."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from models.orders import Order, OrderItem
 from models.statuses import FulfilmentStatus
@@ -106,7 +106,10 @@ class OrderExporter:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
 
     def money(self, value):
-        return number_cell(value.quantize(self.cent)) if value is not None else ""
+        """Money in the currency's digits (`4.50`), rounded half-up as the API rounds it."""
+        if value is None:
+            return ""
+        return format(value.quantize(self.cent, rounding=ROUND_HALF_UP), "f")
 
     def rows(self, order, items):
         order_id, placed, email, first, last, paid, cancelled, refunded, external = order[:9]
