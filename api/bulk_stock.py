@@ -10,6 +10,7 @@ from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.schemas.bulk import BulkStockEnvelope, BulkStockResultEnvelope
+from api.schemas.common import ApiErrorSchema
 from store import stock_bulk
 from store.actors import client_actor
 
@@ -28,6 +29,10 @@ EXAMPLE = {
         {"sku": "POSTER", "stock_unlimited": True},
     ]
 }
+INVALID = (
+    "Any bad line, or a SKU of no product or variation: every problem, keyed by line "
+    "(`data.N.key`); nothing changed."
+)
 INVALID_EXAMPLE = {
     "error": True,
     "errors": ["Invalid data.3.sku: SKU not found"],
@@ -44,6 +49,7 @@ class BulkStock(MethodView):
     @idempotent
     @blp.document_body(BulkStockEnvelope, example=EXAMPLE)
     @blp.document_response(BulkStockResultEnvelope)
+    @blp.alt_response(400, schema=ApiErrorSchema, description=INVALID, example=INVALID_EXAMPLE)
     def patch(self):
         """Set or adjust the stock of up to MAX_BULK_LINES SKUs in one transaction."""
         result = stock_bulk.apply_stock_lines(
