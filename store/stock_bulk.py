@@ -2,13 +2,11 @@
 and the CSV import share this operation."""
 
 from decimal import Decimal
-from itertools import islice
 from typing import NamedTuple
 
-from peewee import SQL, Case, MySQLDatabase, Value
-
-from models.base import db, for_update_if_supported, locking_atomic, to_units, utcnow
+from models.base import locking_atomic, utcnow
 from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
+from store import stock_rows
 from store.errors import Invalid
 from store.stock import (
     MAX_QUANTITY,
@@ -20,9 +18,6 @@ from store.stock import (
 )
 
 DEFAULT_MAX_LINES = 10_000
-# Lines per statement: a few thousand parameters, within every database's limit, so the
-# statements per request grow with the lines a thousand at a time.
-BATCH = 1000
 LINE_KEYS = ("sku", "stock_level", "stock_adjustment", "stock_unlimited")
 QUANTITY_KEYS = ("stock_level", "stock_adjustment")
 NOTHING_TO_CHANGE = "Nothing to change: send stock_level, stock_adjustment or stock_unlimited."
@@ -55,12 +50,6 @@ class _Line(NamedTuple):
     number: int
     sku: str
     change: StockChange
-
-
-def _chunks(values, size=BATCH):
-    values = iter(values)
-    while chunk := list(islice(values, size)):
-        yield chunk
 
 
 def _raise(problems):
@@ -135,58 +124,6 @@ def check_lines(data, max_lines=DEFAULT_MAX_LINES):
     return lines, problems
 
 
-# --- reading and locking the records ---
-
-
-def _resolve(skus):
-    """{sku: (kind, id, product_id, name)} of the SKUs that exist: one statement over both
-    unique SKU indexes per batch."""
-    found = {}
-    for chunk in _chunks(sorted(sku for sku in skus if searchable_sku(sku))):
-        products = Product.select(
-            SQL(f"'{PRODUCT_SKU}'"), Product.sku, Product.id, Product.id, Product.name
-        ).where(Product.sku.in_(chunk))
-        variations = (
-            Variation.select(
-                SQL(f"'{VARIATION_SKU}'"),
-                Variation.sku,
-                Variation.id,
-                Variation.product,
-                Product.name,
-            )
-            .join(Product)
-            .where(Variation.sku.in_(chunk))
-        )
-        for kind, sku, record_id, product_id, name in products.union_all(variations).tuples():
-            found[sku] = (kind, record_id, product_id, name)
-    return found
-
-
-def _by_primary_key(query, anchor):
-    """Run a statement on one table's rows `id IN (...)`, on MariaDB through the primary key
-    only: its optimizer reads a long IN list with a full scan, which locks every row it
-    reads, rows that other writers hold included, and out of id order (a deadlock)."""
-    sql, params = query.sql()
-    if isinstance(db.obj, MySQLDatabase):
-        assert anchor in sql, sql
-        sql = sql.replace(anchor, f"{anchor} FORCE INDEX (PRIMARY)", 1)
-    return db.execute_sql(sql, params)
-
-
-def _lock(model, ids):
-    """{id: (level, unlimited)} of these rows, read as they are now and locked in id order
-    (on the servers; SQLite's transaction holds the write lock already)."""
-    current, level, unlimited = {}, model.stock_level, model.stock_unlimited
-    anchor = f"FROM `{model._meta.table_name}` AS `t1`"
-    for chunk in _chunks(sorted(ids)):
-        query = (
-            model.select(model.id, level, unlimited).where(model.id.in_(chunk)).order_by(model.id)
-        )
-        for record_id, units, flag in _by_primary_key(for_update_if_supported(query), anchor):
-            current[record_id] = (level.python_value(units), unlimited.python_value(flag))
-    return current
-
-
 # --- writing ---
 
 
@@ -197,36 +134,6 @@ def _after(change, level, unlimited):
     elif change.adjustment is not None:
         level = level + change.adjustment
     return level, unlimited if change.unlimited is None else change.unlimited
-
-
-def _update(model, changes, touch=(), now=None):
-    """Write {id: (StockChange, before, after)} with one UPDATE per batch: a set level as
-    the value, an adjustment added by the database (`stock_level + ?`). `touch`: products
-    whose date_updated changes too."""
-    ids = sorted(set(changes) | set(touch))
-    for chunk in _chunks(ids):
-        levels, flags = [], []
-        for record_id in chunk:
-            if record_id not in changes:
-                continue
-            change, before, after = changes[record_id]
-            if change.adjustment is not None:
-                delta = Value(to_units(change.adjustment), converter=False)
-                levels.append((record_id, model.stock_level + delta))
-            elif after[0] != before[0]:
-                levels.append((record_id, Value(to_units(after[0]), converter=False)))
-            if after[1] != before[1]:
-                flags.append((record_id, after[1]))
-        values = {}
-        if levels:
-            values[model.stock_level] = Case(model.id, levels, model.stock_level)
-        if flags:
-            values[model.stock_unlimited] = Case(model.id, flags, model.stock_unlimited)
-        if model is Product:
-            values[Product.date_updated] = now
-        if values:
-            update = model.update(values).where(model.id.in_(chunk))
-            _by_primary_key(update, f"UPDATE `{model._meta.table_name}`")
 
 
 def _plan(lines, owners, current):
@@ -262,7 +169,7 @@ def apply_stock_lines(data, actor=None, settings=None, dry_run=False, max_lines=
         max_lines = settings.max_bulk_lines if settings is not None else DEFAULT_MAX_LINES
     lines, problems = check_lines(data, max_lines)
     with locking_atomic() as transaction:
-        owners = _resolve({line.sku for line in lines})
+        owners = stock_rows.resolve({line.sku for line in lines if searchable_sku(line.sku)})
         for line in lines:
             if line.sku not in owners:
                 problems.setdefault(f"data.{line.number}.sku", []).insert(0, "SKU not found")
@@ -285,11 +192,11 @@ def _apply(lines, owners, actor):
     ids = {PRODUCT_SKU: set(), VARIATION_SKU: set()}
     for kind, record_id, _, _ in owners.values():
         ids[kind].add(record_id)
-    current = {VARIATION_SKU: _lock(Variation, ids[VARIATION_SKU])}
+    current = {VARIATION_SKU: stock_rows.lock(Variation, ids[VARIATION_SKU])}
     # The products whose stock records are lines, and those of variation lines (their
     # date_updated may change): locked after every variation.
     parents = {owners[line.sku][2] for line in lines if owners[line.sku][0] == VARIATION_SKU}
-    current[PRODUCT_SKU] = _lock(Product, ids[PRODUCT_SKU] | parents)
+    current[PRODUCT_SKU] = stock_rows.lock(Product, ids[PRODUCT_SKU] | parents)
     missing = [line for line in lines if owners[line.sku][1] not in current[owners[line.sku][0]]]
     if missing:
         # Deleted between the lookup and the lock.
@@ -297,19 +204,25 @@ def _apply(lines, owners, actor):
     plan, problems = _plan(lines, owners, current)
     if problems:
         _raise(problems)
-    changes = {PRODUCT_SKU: {}, VARIATION_SKU: {}}
+    writes = {kind: ({}, {}, {}) for kind in (PRODUCT_SKU, VARIATION_SKU)}
     moves, touched = [], set()
     for line, before, after in plan:
         if before == after:
             continue
         kind, record_id, product_id, _ = owners[line.sku]
-        changes[kind][record_id] = (line.change, before, after)
+        levels, adjustments, flags = writes[kind]
+        if line.change.adjustment is not None:
+            # Added by the database to the locked row, as a single write adds it.
+            adjustments[record_id] = line.change.adjustment
+        elif after[0] != before[0]:
+            levels[record_id] = after[0]
+        if after[1] != before[1]:
+            flags[record_id] = after[1]
         touched.add(product_id)
         variation_id = record_id if kind == VARIATION_SKU else None
         moves.append(StockMove(line.sku, product_id, variation_id, before[0], after[0], after[1]))
-    now = utcnow()
-    _update(Variation, changes[VARIATION_SKU])
-    _update(Product, changes[PRODUCT_SKU], touched, now)
+    stock_rows.update(Variation, *writes[VARIATION_SKU])
+    stock_rows.update(Product, *writes[PRODUCT_SKU], touch=touched, now=utcnow())
     # Every changed line, known once, inside the transaction: where the change feed
     # records its stock.changed events (reason "bulk", by `actor`).
     return _Applied(plan, moves)
