@@ -137,8 +137,8 @@ def _after(change, level, unlimited):
 
 
 def _plan(lines, owners, current):
-    """Each line's (owner, before, after), and the problems of adjustments that would
-    leave the range."""
+    """Each line with its record's (level, unlimited) before and after, and the problems of
+    adjustments that would leave the range."""
     planned, problems = [], {}
     for line in lines:
         kind, record_id, _, _ = owners[line.sku]
