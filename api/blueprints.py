@@ -91,9 +91,21 @@ class Blueprint(ExactRoutes, flask.Blueprint):
 class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
-    def __init__(self, *args, database=True, error_shape="api", **kwargs):
+    def __init__(
+        self,
+        *args,
+        database=True,
+        error_shape="api",
+        body_size_setting=hooks.BODY_SIZE_SETTING,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        hooks.install(self, database=database, oauth=error_shape == "oauth")
+        hooks.install(
+            self,
+            database=database,
+            oauth=error_shape == "oauth",
+            body_size_setting=body_size_setting,
+        )
         # The shape this blueprint's errors come in ("api" or "oauth"), for the docs.
         self.error_shape = error_shape
         self._prepare_doc_cbks.append(self._keep_documented_parameters)

@@ -78,7 +78,7 @@ class Owner(NamedTuple):
 # --- reading ---
 
 
-def _product_record(record_id, sku, name, level, unlimited):
+def render_product_record(record_id, sku, name, level, unlimited):
     return {
         "id": record_id,
         "sku": sku,
@@ -88,7 +88,7 @@ def _product_record(record_id, sku, name, level, unlimited):
     }
 
 
-def _variation_record(record_id, product_id, sku, name, level, unlimited):
+def render_variation_record(record_id, product_id, sku, name, level, unlimited):
     return {
         "id": record_id,
         "product_id": product_id,
@@ -149,12 +149,12 @@ FIND_SKU = CompiledQuery(
 
 def product_record(product_id):
     row = PRODUCT_RECORD.first(id=product_id)
-    return None if row is None else _product_record(*row)
+    return None if row is None else render_product_record(*row)
 
 
 def variation_record(variation_id):
     row = VARIATION_RECORD.first(id=variation_id)
-    return None if row is None else _variation_record(*row)
+    return None if row is None else render_variation_record(*row)
 
 
 def _record(owner):
@@ -163,7 +163,7 @@ def _record(owner):
     return variation_record(owner.id)
 
 
-def _searchable(sku):
+def searchable_sku(sku):
     # NUL cannot be sent to PostgreSQL, and no stored SKU holds one or is longer.
     return sku is not None and "\x00" not in sku and 0 < len(sku) <= MAX_SKU_LENGTH
 
@@ -171,12 +171,14 @@ def _searchable(sku):
 def find_sku(sku):
     """(Owner, stock record) of the product or variation with this exact SKU, or None: one
     query on the two unique SKU indexes."""
-    if not _searchable(sku):
+    if not searchable_sku(sku):
         return None
     for kind, record_id, product_id, name, level, unlimited in FIND_SKU.rows(sku=sku):
         if kind == PRODUCT_SKU:
-            return Owner(kind, record_id), _product_record(record_id, sku, name, level, unlimited)
-        record = _variation_record(record_id, product_id, sku, name, level, unlimited)
+            return Owner(kind, record_id), render_product_record(
+                record_id, sku, name, level, unlimited
+            )
+        record = render_variation_record(record_id, product_id, sku, name, level, unlimited)
         return Owner(kind, record_id), record
     return None
 
