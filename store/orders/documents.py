@@ -162,10 +162,36 @@ def _orders_by_ids(columns):
     )
 
 
+def _visible_page(columns):
+    """One page of the default listing's orders, newest first, in one statement: the page
+    is skipped to and cut on the ids alone (a derived table: MariaDB takes no LIMIT in an
+    IN subquery), then only its rows are read."""
+
+    def build(p):
+        page = (
+            Order.select(Order.id)
+            .where(Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False))
+            .order_by(Order.id.desc())
+            .limit(p.limit)
+            .offset(p.offset)
+            .alias("page")
+        )
+        return (
+            Order.select(*columns)
+            .join(page, on=(Order.id == page.c.id))
+            .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
+            .order_by(Order.id.desc())
+        )
+
+    return CompiledQuery(build)
+
+
 # The per-page fetches by id list, compiled once per number of ids: the plain view's, and
 # the one that also reads what the full view and the entity tag need.
 ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS)
 STORED_ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
+VISIBLE_PAGE = _visible_page(ORDER_COLUMNS)
+STORED_VISIBLE_PAGE = _visible_page(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
 OPTIONS_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
         OrderItemOption.select(
@@ -277,7 +303,12 @@ def _render(ids, settings, full, tagged=False):
         return []
     query = STORED_ORDERS_BY_IDS if full or tagged else ORDERS_BY_IDS
     rows = {row["id"]: row for row in query.dicts(ids=ids)}
-    found = [order_id for order_id in ids if order_id in rows]
+    return _documents(rows, [order_id for order_id in ids if order_id in rows], settings, full)
+
+
+def _documents(rows, found, settings, full):
+    """(row, document) of the orders `found` (ids, in order) of `rows` (by id): three
+    queries for their items, options and attributes (the full view: four)."""
     if not found:
         return []
     items = _items_by_order(found)
@@ -299,6 +330,14 @@ def render_orders(ids, settings, full=False):
     """The orders with these ids as JSON-ready dicts (with `full`, their full view), in the
     order of `ids`, missing ones left out."""
     return [document for _, document in _render(ids, settings, full)]
+
+
+def render_visible_page(offset, limit, settings, full=False):
+    """One page of the default listing (every visible order, newest first) as JSON-ready
+    dicts: four queries (the full view: five), the page's rows read in the first."""
+    query = STORED_VISIBLE_PAGE if full else VISIBLE_PAGE
+    rows = {row["id"]: row for row in query.dicts(offset=offset, limit=limit)}
+    return [document for _, document in _documents(rows, list(rows), settings, full)]
 
 
 def render_order(order_id, settings, full=False):
