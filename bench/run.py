@@ -357,12 +357,33 @@ def table(rows):
     return "\n".join(lines)
 
 
+def mirror_client(url, path, client_id):
+    """The service's client (made in PostgreSQL) in the bare app's SQLite database too: the
+    bare app looks up the token's client on every request, as the service does."""
+    import psycopg2
+
+    columns = ("name", "client_id", "secret_digest", "scopes", "created_at")
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM api_client WHERE client_id = %s", (client_id,)
+        )
+        row = cursor.fetchone()
+    conn.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            f"INSERT INTO api_client ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?)",
+            (*row[:4], str(row[4])),
+        )
+
+
 def start(args, env, path):
     """The servers of the run: the service, the bare app and (with --floor) the floor."""
     credentials = flask(env, "cs", "client", "create", "Benchmark").stdout
     client_id = re.search(r"client_id:\s+(\S+)", credentials).group(1)
     secret = re.search(r"client_secret:\s+(\S+)", credentials).group(1)
     form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
+    if args.database == "postgresql":
+        mirror_client(env["DATABASE_URL"], path, client_id)
     servers = [Server("service", lambda port: gunicorn("wsgi:app", args, port), env)]
     bare_env = {**env, "BENCH_DATABASE": str(path)}
     servers.append(Server("bare", lambda port: gunicorn("bench.bare_app:app", args, port),
