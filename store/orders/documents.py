@@ -14,7 +14,7 @@ from models.orders import (
 )
 from models.statuses import FulfilmentStatus
 from store.etags import entity_tag
-from store.render import StoreRenderer, number
+from store.render import StoreRenderer, units_number
 
 # Shown when an option was left empty, as the original does.
 EMPTY_OPTION_VALUE = "None"
@@ -104,7 +104,7 @@ class OrderRenderer(StoreRenderer):
         order = {
             "id": row["id"],
             "date_placed": self.date(row["placed_at"]),
-            "total": self.money(row["total"]),
+            "total": self.money_units(row["total"]),
             "payment_method": row["payment_method"],
             "payment_date": self.date(row["paid_at"]),
             "payment_reference": row["payment_reference"],
@@ -143,9 +143,9 @@ class OrderRenderer(StoreRenderer):
     def _full_view(self, order, row, history):
         """Append what the full view adds, after every key of the plain document."""
         order["customer"]["shipping"]["phone"] = row["shipping_phone"]
-        order["shipping_total"] = self.money(row["shipping_total"])
-        order["tax"] = self.money(row["tax_total"])
-        order["discount"] = self.money(row["discount_total"])
+        order["shipping_total"] = self.money_units(row["shipping_total"])
+        order["tax"] = self.money_units(row["tax_total"])
+        order["discount"] = self.money_units(row["discount_total"])
         cancelled = row["cancelled_at"]
         order["cancelled"] = None if cancelled is None else {"date": self.date(cancelled)}
         order["external_payment_requested"] = self.date(row["external_payment_requested_at"])
@@ -158,7 +158,8 @@ def _orders_by_ids(columns):
             Order.select(*columns)
             .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
             .where(Order.id.in_(p.ids))
-        )
+        ),
+        units=True,
     )
 
 
@@ -183,7 +184,7 @@ def _visible_page(columns):
             .order_by(Order.id.desc())
         )
 
-    return CompiledQuery(build)
+    return CompiledQuery(build, units=True)
 
 
 # The per-page fetches by id list, compiled once per number of ids: the plain view's, and
@@ -217,7 +218,8 @@ ITEMS_BY_ORDER_IDS = CompiledQuery(
         )
         .where(OrderItem.order.in_(p.ids))
         .order_by(OrderItem.order, OrderItem.sort_order, OrderItem.id)
-    )
+    ),
+    units=True,
 )
 ATTRIBUTES_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
@@ -271,8 +273,8 @@ def _items_by_order(ids):
                 "id": item_id,
                 "name": name,
                 "sku": sku,
-                "quantity": number(quantity),
-                "price": number(price),
+                "quantity": units_number(quantity),
+                "price": units_number(price),
                 "options": options.get(item_id, []),
             }
         )
