@@ -16,8 +16,8 @@ from pathlib import Path
 # The hot paths the floor serves; the others are measured against the bare app.
 SERVED = ("orders_page", "orders_deep", "order", "products", "sku_patch")
 # The floor's PATCH sets stock_level and stock_unlimited only (an adjustment is not one of
-# its writes): both apps are sent the same absolute level.
-PATCH_BODY = '{"data": {"stock_level": 7}}'
+# its writes): both apps are sent absolute levels, random (wrk.lua) so that each is a write.
+PATCH_BODY = '{"data": {"stock_level": {level}}}'
 DEEP_PAGE = 2500
 
 
@@ -64,10 +64,10 @@ def command(floor, work, port, workers, worker_class):
             "-b", f"127.0.0.1:{port}", "floor_app:app"]  # fmt: skip
 
 
-def environment(work, root, key):
+def environment(work, database, root, key):
     return {
         **os.environ,
-        "FLOOR_DB": str(work / "floor.sqlite3"),
+        "FLOOR_DB": str(database),
         "BENCH_JWT_KEY": key,
         "STORE_TIMEZONE": timezone(work),
         # The project's worker class, importable by the floor's gunicorn.

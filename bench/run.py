@@ -132,6 +132,31 @@ def _postgresql(name, rebuild):
     return f"{server}/{name}", fresh
 
 
+def _postgresql_copy(name):
+    """A copy of the PostgreSQL database `name` for this run, made from it as a template."""
+    import psycopg2
+
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+    conn = psycopg2.connect(server + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}_run" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}_run" TEMPLATE "{name}"')
+    conn.close()
+    return f"{server}/{name}_run"
+
+
+def fresh_copy(source, target):
+    """A copy of a SQLite database (with what its WAL holds) at `target`."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
+    return target
+
+
 def _load(args, env, fresh, load_file, name):
     flask(env, "cs", "db", "upgrade")
     if fresh:
@@ -164,6 +189,12 @@ def build_database(args, env):
         if fresh:
             (RESULTS / f"{stem}.pg.json").unlink(missing_ok=True)
         load = _load(args, env, fresh, RESULTS / f"{stem}.pg.json", name)
+        env["DATABASE_URL"] = _postgresql_copy(name)
+    # Every run starts from the store as loaded: the stock writes of earlier runs would
+    # otherwise show in the product pages (the floor's are reset the same way).
+    path = fresh_copy(path, RESULTS / f"{stem}.run.db")
+    if args.database == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{path}"
     with sqlite3.connect(path) as conn:
         skus = [code for (code,) in conn.execute("SELECT code FROM sku ORDER BY code")]
     sample = random.Random(1).sample(skus, min(2000, len(skus)))
@@ -390,13 +421,14 @@ def start(args, env, path):
                           bare_env))  # fmt: skip
     if args.floor:
         work, key = floor_app.work_dir(), floor_app.new_key()
+        database = fresh_copy(work / "floor.sqlite3", RESULTS / "floor.run.sqlite3")
         servers.append(
             Server(
                 "floor",
                 lambda port: floor_app.command(
                     args.floor, work, port, args.workers, args.worker_class
                 ),  # fmt: skip
-                floor_app.environment(work, ROOT, key),
+                floor_app.environment(work, database, ROOT, key),
                 floor_app.token(args.floor, work, key),
                 cwd=args.floor,
             )
