@@ -143,6 +143,13 @@ def _postgresql_copy(name):
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}_run" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}_run" TEMPLATE "{name}"')
     conn.close()
+    # As autovacuum would have left a store in use: statistics, and the visibility map
+    # without which no count or deep page reads only an index.
+    conn = psycopg2.connect(f"{server}/{name}_run")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    conn.close()
     return f"{server}/{name}_run"
 
 

@@ -177,7 +177,8 @@ class CompiledQuery:
         plan, cursor = self._cursor(args)
         rows = cursor.fetchall()
         if not plan.converters:
-            return plan, [tuple(row) for row in rows]
+            # Every driver's rows are tuples already.
+            return plan, rows if type(rows) is list else list(rows)
         converted = []
         for row in rows:
             row = list(row)
