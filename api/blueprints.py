@@ -52,6 +52,20 @@ class ApiParser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 400
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas = {}
+
+    def _get_schema(self, argmap, req):
+        # flask-smorest hands over schema classes, which webargs would instantiate on every
+        # request (a deep copy of every field); loading keeps no state on the instance.
+        if isinstance(argmap, type):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas[argmap] = super()._get_schema(argmap, req)
+            return schema
+        return super()._get_schema(argmap, req)
+
     def _raw_load_json(self, req):
         raw = req.get_data(cache=True)
         if not raw.strip():

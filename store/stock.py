@@ -221,6 +221,21 @@ ADJUST_VARIATION = CompiledQuery(
         Variation.id == p.id, _in_range(Variation, p.adjustment)
     )
 )
+# The other common PATCH, a new level, compiled once too; a row already at that level is
+# left alone (its product's date_updated too).
+SET_PRODUCT_LEVEL = CompiledQuery(
+    lambda p: Product.update(
+        {
+            Product.stock_level: p.level.of(Product.stock_level),
+            Product.date_updated: p.now.of(Product.date_updated),
+        }
+    ).where(Product.id == p.id, Product.stock_level != p.level)
+)
+SET_VARIATION_LEVEL = CompiledQuery(
+    lambda p: Variation.update({Variation.stock_level: p.level.of(Variation.stock_level)}).where(
+        Variation.id == p.id, Variation.stock_level != p.level
+    )
+)
 # `=`, not IN: MariaDB runs `IN (subquery)` of an UPDATE as a dependent subquery over
 # every product, locking them all; a scalar subquery is read once, then the primary key.
 TOUCH_PRODUCT_OF = CompiledQuery(
@@ -239,6 +254,10 @@ def _update(model, record_id, change, now):
         if model is Product:
             return ADJUST_PRODUCT.execute(adjustment=change.adjustment, now=now, id=record_id)
         return ADJUST_VARIATION.execute(adjustment=change.adjustment, id=record_id)
+    if change.level is not None and change.unlimited is None:
+        if model is Product:
+            return SET_PRODUCT_LEVEL.execute(level=change.level, now=now, id=record_id)
+        return SET_VARIATION_LEVEL.execute(level=change.level, id=record_id)
     values, where = {}, [model.id == record_id]
     if change.adjustment is not None:
         values[model.stock_level] = model.stock_level + change.adjustment
