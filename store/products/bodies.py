@@ -21,6 +21,7 @@ from store.fields import (
     StrictBody,
     Text,
 )
+from store.orders.bodies import HTTP_URL_PATTERN
 
 # Column sizes (models/catalog.py).
 NAME = 255
@@ -28,7 +29,11 @@ BARCODE = 100
 SKU = 100
 # The largest count a 32-bit integer column keeps.
 MAX_COUNT = 2**31 - 1
-MISSING = "Missing data for required field."
+# The largest explicit product or variation id: their id columns are 32-bit integers on
+# PostgreSQL and MariaDB (orders' are 64-bit), so the contract's 10^15 - 1 would not fit.
+MAX_CATALOG_ID = 2**31 - 1
+# What absolute_url accepts, for the document: the tracking URLs' pattern, "" refused.
+ABSOLUTE_URL_PATTERN = HTTP_URL_PATTERN.removesuffix(")?$") + ")$"
 
 
 def absolute_url(value):
@@ -51,6 +56,21 @@ def _sku_size(value):
     # MariaDB keeps SKUs in VARBINARY(100): a hundred bytes of UTF-8.
     if value is not None and len(value.encode("utf-8")) > SKU:
         raise ValidationError(f"Must be at most {SKU} bytes of UTF-8.")
+
+
+class CatalogId(ExplicitId):
+    """An id a client chooses for a product or variation: an integer 1 … MAX_CATALOG_ID."""
+
+    default_error_messages = {"invalid": f"Must be an integer from 1 to {MAX_CATALOG_ID}."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number > MAX_CATALOG_ID:
+            raise self.make_error("invalid")
+        return number
+
+    def _jsonschema_type_mapping(self):
+        return {"type": "integer", "minimum": 1, "maximum": MAX_CATALOG_ID}
 
 
 class Count(fields.Field):
@@ -78,7 +98,9 @@ def _name(**kwargs):
 
 
 def _url(**kwargs):
-    return Text(max_length=MAX_TEXT, validate=[absolute_url], **kwargs)
+    return Text(
+        max_length=MAX_TEXT, validate=[absolute_url], pattern=ABSOLUTE_URL_PATTERN, **kwargs
+    )
 
 
 def _sku():
@@ -182,13 +204,13 @@ class VariationFieldsBody(StrictBody):
 class VariationBody(VariationFieldsBody):
     """A variation of a replaced or changed product; `id` keeps (or, on PUT, chooses) it."""
 
-    id = ExplicitId(metadata={"description": "Kept when free; default: matched by choices."})
+    id = CatalogId(metadata={"description": "Kept when free; default: matched by choices."})
 
 
 class NewVariationBody(VariationFieldsBody):
     IGNORED = ("id",)
 
-    id = ExplicitId(metadata={"description": "Ignored: the service assigns the id."})
+    id = CatalogId(metadata={"description": "Ignored: the service assigns the id."})
 
 
 class ProductShippingBody(StrictBody):
@@ -244,7 +266,7 @@ class NewProductBody(ProductFieldsBody):
 
     IGNORED = ("id", "date_updated")
 
-    id = ExplicitId(metadata={"description": "Ignored: the service assigns the id."})
+    id = CatalogId(metadata={"description": "Ignored: the service assigns the id."})
     name = _name(required=True)
     variations = Items(Obj(NewVariationBody))
 
@@ -252,7 +274,7 @@ class NewProductBody(ProductFieldsBody):
 class ProductBody(ProductFieldsBody):
     """PUT /products/{id}: the product whole; absent keys take their defaults."""
 
-    id = ExplicitId(metadata={"description": "The id of the path, if given."})
+    id = CatalogId(metadata={"description": "The id of the path, if given."})
     name = _name(required=True)
     variations = Items(Obj(VariationBody))
 
@@ -264,7 +286,7 @@ class ProductBody(ProductFieldsBody):
 class ProductChangeBody(ProductFieldsBody):
     """PATCH /products/{id}: any subset of the keys; stock keys need cs:products:write."""
 
-    id = ExplicitId(metadata={"description": "The id of the path, if given."})
+    id = CatalogId(metadata={"description": "The id of the path, if given."})
     name = _name()
     variations = Items(
         Obj(VariationBody),
@@ -285,7 +307,7 @@ class ProductChangeBody(ProductFieldsBody):
 class VariationChangeBody(VariationFieldsBody):
     """PATCH /variations/{id} with catalog keys: any subset of a variation's fields."""
 
-    id = ExplicitId(metadata={"description": "The id of the path, if given."})
+    id = CatalogId(metadata={"description": "The id of the path, if given."})
     stock_level = _stock_change()
     stock_unlimited = Flag(allow_none=True, metadata={"description": "null: unchanged."})
     stock_adjustment = _stock_adjustment()
