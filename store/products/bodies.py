@@ -255,6 +255,14 @@ class ProductFieldsBody(StrictBody):
     weight = _size()
 
 
+# For the document: an active product has a price (the store checks it on the product as
+# it would be, so on PATCH only when `price` or `active` is sent).
+PRICE_WHILE_ACTIVE = {
+    "if": {"required": ["active"], "properties": {"active": {"const": False}}},
+    "else": {"required": ["price"], "properties": {"price": {"type": "number"}}},
+}
+
+
 def _distinct_ids(data):
     ids = [variation["id"] for variation in data.get("variations", ()) if "id" in variation]
     if len(ids) != len(set(ids)):
@@ -265,6 +273,7 @@ class NewProductBody(ProductFieldsBody):
     """POST /products: the service assigns every id."""
 
     IGNORED = ("id", "date_updated")
+    OPENAPI_RULES = PRICE_WHILE_ACTIVE
 
     id = CatalogId(metadata={"description": "Ignored: the service assigns the id."})
     name = _name(required=True)
@@ -273,6 +282,8 @@ class NewProductBody(ProductFieldsBody):
 
 class ProductBody(ProductFieldsBody):
     """PUT /products/{id}: the product whole; absent keys take their defaults."""
+
+    OPENAPI_RULES = PRICE_WHILE_ACTIVE
 
     id = CatalogId(metadata={"description": "The id of the path, if given."})
     name = _name(required=True)

@@ -42,6 +42,13 @@ def _overlay_variation(variation, body, stock):
     return variation
 
 
+def _categories(product):
+    product["categories"] = [
+        {"name": c["name"], "url": c.get("url")} for c in product["categories"]
+    ]
+    return product
+
+
 def replaced(body, now, current):
     """The product a POST or PUT body describes: absent keys take their defaults. On PUT
     (`current`, the stored product or None for a new one), a variation without an `id` keeps
@@ -64,7 +71,7 @@ def replaced(body, now, current):
         variation["id"] = given.get("id") or stored.pop(combination(variation), None)
         variation["path"] = f"data.variations.{index}"
         product["variations"].append(variation)
-    return product
+    return _categories(product)
 
 
 def changed(current, body, problems):
@@ -79,6 +86,7 @@ def changed(current, body, problems):
             product[key] = value
     if "options" in body:
         product["options"] = [_option(option) for option in body["options"]]
+    _categories(product)
     if "variations" not in body:
         return product
     by_id = {variation["id"]: variation for variation in product["variations"]}

@@ -140,10 +140,11 @@ def update_product(product_id, data, actor, settings, if_match=None, full=False)
         return document
 
 
-def update_variation(variation_id, data, actor, settings, if_match=None, full=False):
+def update_variation(variation_id, data, actor, settings, if_match=None):
     """Change a variation's own fields (the `data` of PATCH /variations/{id} with catalog
-    keys) and return its product as GET shows it (with `full`, its full view); `if_match`
-    names the product's state. The stock keys set or adjust the variation's stock."""
+    keys) and return its stock record, as GET /variations/{id} shows it. The stock keys
+    set or adjust its stock; `if_match` names the state of its product (whose ETag covers
+    its variations). Raises Invalid, NotFound, Conflict, PreconditionFailed."""
     body = load(VARIATION_CHANGE, data, settings)
     _check_path_id(variation_id, body)
     change = _stock_change(body)
@@ -165,8 +166,8 @@ def update_variation(variation_id, data, actor, settings, if_match=None, full=Fa
         before = render_product(product_id, settings, full=True)
         write_product(product_id, product, current, utcnow(), stock=False)
         stock.apply_change(stock.Owner(VARIATION_SKU, variation_id), change)
-        document, changes = _answer(transaction, product_id, before, settings, full)
-        return document
+        _, changes = _answer(transaction, product_id, before, settings, True)
+        return stock.variation_stock(variation_id)
 
 
 def delete_product(product_id, actor, settings, if_match=None):
