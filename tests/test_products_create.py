@@ -3,6 +3,7 @@ decided by the database, explicit ids, and nothing written on any error."""
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -10,6 +11,7 @@ from api.product_examples import NEW_PRODUCT_EXAMPLE
 from models.catalog import Brand, Product, ProductGroup
 from store.products.bodies import MAX_CATALOG_ID
 from tests import factories
+from tests.servers import ROOT
 
 URL = "/cs/api/v1/products"
 MANAGE = ("cs:products:manage", "cs:products:read")
@@ -315,3 +317,15 @@ def test_creating_replacing_and_deleting_need_the_manage_scope(client, auth, met
         assert reply.get_json()["error"] == "insufficient_scope"
         assert 'scope="cs:products:manage"' in reply.headers["WWW-Authenticate"]
     assert factories.catalog_rows() == before
+
+
+def test_the_demo_scripts_product_example_is_accepted(client, manager):
+    script = (ROOT / "scripts" / "demo").read_text()
+    example_text = script[script.index("demo-product-1") :]
+    body = re.search(r"-d '(.*?)'\n", example_text, re.DOTALL).group(1)
+    reply = post(client, manager, body)
+    assert reply.status_code == 201, reply.get_json()
+    assert [v["sku"] for v in reply.get_json()["data"]["variations"]] == [
+        "DEMO-TEE-M",
+        "DEMO-TEE-L",
+    ]
