@@ -142,6 +142,9 @@ BAD_BODIES = [
      "data.variations.0.options.0.value"),
     (mug(options=[SIZE_M], variations=[{"options": [{"name": "Size", "value": "M"}]}] * 2),
      "data.variations.1.options"),
+    (mug(options=[{"name": "A", "handle": "h"}, {"name": "B", "handle": "H "}]),
+     "data.options.1.handle"),
+    (mug(description="é" * 40_000), "data.description"),
     (mug(variations=[{"colour": "red"}]), "data.variations.0.colour"),
     (mug(variations=[{"stock_level": 0.00001}]), "data.variations.0.stock_level"),
 ]  # fmt: skip
@@ -173,6 +176,13 @@ def test_bad_envelopes_are_refused(client, manager, body):
 def test_an_inactive_product_needs_no_price(client, manager):
     reply = post(client, manager, {"name": "Draft", "active": False})
     assert reply.status_code == 201, reply.get_json()
+
+
+def test_descriptions_fill_their_columns(client, manager):
+    long = "<p>" + "x" * 65_528 + "</p>"
+    reply = post(client, manager, mug(description=long, short_description="é" * 30_000))
+    assert reply.status_code == 201, reply.get_json()
+    assert reply.get_json()["data"]["description"] == long
 
 
 def test_a_sku_in_use_anywhere_is_a_conflict(client, manager):

@@ -27,6 +27,7 @@ from store.orders.bodies import HTTP_URL_PATTERN
 NAME = 255
 BARCODE = 100
 SKU = 100
+HTML = 65_535
 # The largest count a 32-bit integer column keeps.
 MAX_COUNT = 2**31 - 1
 # The largest explicit product or variation id: their id columns are 32-bit integers on
@@ -50,6 +51,21 @@ def absolute_url(value):
         or any(char.isspace() or ord(char) < 32 for char in value)
     ):
         raise ValidationError("Must be an absolute http or https URL.")
+
+
+def _html_size(value):
+    # MariaDB keeps descriptions in TEXT columns: 65,535 bytes of UTF-8.
+    if value is not None and len(value.encode("utf-8")) > HTML:
+        raise ValidationError(f"Must be at most {HTML} bytes of UTF-8.")
+
+
+def _html():
+    return Text(
+        max_length=HTML,
+        allow_none=True,
+        validate=[_html_size],
+        metadata={"description": f"HTML, at most {HTML} bytes of UTF-8."},
+    )
 
 
 def _sku_size(value):
@@ -233,8 +249,8 @@ class ProductFieldsBody(StrictBody):
     active = Flag(metadata={"description": "Default: true; false hides the product."})
     stock_unlimited = Flag()
     stock_level = _stock_level()
-    short_description = _text(metadata={"description": "HTML."})
-    description = _text(metadata={"description": "HTML."})
+    short_description = _html()
+    description = _html()
     brand = _text(NAME, metadata={"description": "The brand's name; null: none."})
     price = _money(metadata={"description": "Required while the product is active."})
     wholesale_price = _money()
