@@ -250,3 +250,19 @@ def bulk_products(count, variations_each=0, stock_level=Decimal(5)):
             [{"product": product_id, "sku": code, "stock_level": Decimal(3)}
              for code, product_id in chunk]
         ).execute()  # fmt: skip
+
+
+def catalog_rows():
+    """Every row of every catalogue table. Compare two to prove nothing changed."""
+    from models import catalog
+
+    tables = (
+        catalog.Sku, catalog.Brand, catalog.Product, catalog.ProductImage,
+        catalog.ProductGroup, catalog.ProductGroupLink, catalog.Category,
+        catalog.ProductCategory, catalog.ProductOption, catalog.ProductOptionChoice,
+        catalog.Variation, catalog.VariationChoice,
+    )  # fmt: skip
+    return {
+        model.__name__: list(model.select().order_by(*model._meta.get_primary_keys()).tuples())
+        for model in tables
+    }
