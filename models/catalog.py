@@ -2,6 +2,7 @@
 
 from peewee import (
     SQL,
+    BigAutoField,
     BooleanField,
     CharField,
     Check,
@@ -34,6 +35,7 @@ class Brand(BaseModel):
 
 
 class Product(BaseModel):
+    id = BigAutoField()
     name = CharField(max_length=255)
     sku = SkuField(null=True, unique=True)
     sku_kind = CharField(max_length=1, default=PRODUCT_SKU, constraints=[Check("sku_kind = 'P'")])
@@ -124,6 +126,7 @@ class ProductOptionChoice(BaseModel):
 class Variation(BaseModel):
     """One combination of choices of a product's list options, with its own stock."""
 
+    id = BigAutoField()
     product = ForeignKeyField(Product, backref="variations", on_delete="CASCADE")
     sku = SkuField(null=True, unique=True)
     sku_kind = CharField(max_length=1, default=VARIATION_SKU, constraints=[Check("sku_kind = 'V'")])

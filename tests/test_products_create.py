@@ -6,17 +6,17 @@ import json
 import re
 
 import pytest
+from peewee import MySQLDatabase
 
 from api.product_examples import NEW_PRODUCT_EXAMPLE
-from models.catalog import Brand, Product, ProductGroup
-from store.products.bodies import MAX_CATALOG_ID
+from models.base import sync_id_sequence
+from models.catalog import Brand, Product, ProductGroup, Sku, Variation
 from tests import factories
 from tests.servers import ROOT
 
 URL = "/cs/api/v1/products"
 MANAGE = ("cs:products:manage", "cs:products:read")
-# The id columns of products and variations are 32-bit (store.products.bodies).
-MAX_ID = 2**31 - 1
+MAX_ID = 10**15 - 1
 
 
 @pytest.fixture
@@ -240,20 +240,44 @@ def test_put_keeps_variation_ids_given_or_matched_and_takes_stock_as_given(clien
     assert replaced["variations"][0]["stock_level"] == 99
 
 
-def test_explicit_ids_within_the_id_columns_range_are_kept(client, manager):
-    # Ids the service assigns follow explicit ones, so a test database that is kept
-    # between tests takes none near the top of the range.
+@pytest.fixture
+def ids_reset(app):
+    """Let the database assign small ids again after a test that used the largest ones."""
+    yield
+    database = app.extensions["community_store_api"].database
+    for model in (Variation, Product, Sku):
+        model.delete().execute()
+    if isinstance(database, MySQLDatabase):
+        for table in ("variation", "product"):
+            # Back to the largest id left, plus one (none are left).
+            database.execute_sql(f"ALTER TABLE `{table}` AUTO_INCREMENT = 1")
+    sync_id_sequence(Product)
+    sync_id_sequence(Variation)
+
+
+def test_explicit_ids_up_to_the_limit_are_kept_and_new_ids_come_after_them(
+    client, manager, ids_reset
+):
     data = example()
-    data["variations"][0]["id"] = 10**9 - 1
-    assert put(client, manager, 10**9, data).status_code == 201
-    assert MAX_ID == MAX_CATALOG_ID
-    for product_id in (MAX_ID + 1, 10**15 - 1, 0):
+    data["variations"][0]["id"] = MAX_ID - 1
+    reply = put(client, manager, MAX_ID, data)
+    assert reply.status_code == 201, reply.get_json()
+    assert reply.get_json()["data"]["variations"][0]["id"] == MAX_ID - 1
+    assert client.get(f"{URL}/{MAX_ID}", headers=manager).status_code == 200
+    for product_id in (MAX_ID + 1, 0):
         reply = put(client, manager, product_id, example())
         assert reply.status_code in (400, 404), reply.get_json()
     for variation_id in (0, MAX_ID + 1):
         data["variations"][0]["id"] = variation_id
         reply = put(client, manager, 5, data)
         assert reply.status_code == 400 and "data.variations.0.id" in reply.get_json()["fields"]
+    other = example() | {"sku": "OTHER"}
+    for variation in other["variations"]:
+        variation["sku"] = None
+    created = post(client, manager, other).get_json()["data"]
+    # New ids come after every id in the table, explicit ones included.
+    assert created["id"] == MAX_ID + 1
+    assert all(variation["id"] > MAX_ID - 1 for variation in created["variations"])
 
 
 def test_new_ids_follow_explicit_ones(client, manager):

@@ -30,9 +30,6 @@ SKU = 100
 HTML = 65_535
 # The largest count a 32-bit integer column keeps.
 MAX_COUNT = 2**31 - 1
-# The largest explicit product or variation id: their id columns are 32-bit integers on
-# PostgreSQL and MariaDB (orders' are 64-bit), so the contract's 10^15 - 1 would not fit.
-MAX_CATALOG_ID = 2**31 - 1
 # What absolute_url accepts, for the document: the tracking URLs' pattern, "" refused.
 ABSOLUTE_URL_PATTERN = HTTP_URL_PATTERN.removesuffix(")?$") + ")$"
 
@@ -72,21 +69,6 @@ def _sku_size(value):
     # MariaDB keeps SKUs in VARBINARY(100): a hundred bytes of UTF-8.
     if value is not None and len(value.encode("utf-8")) > SKU:
         raise ValidationError(f"Must be at most {SKU} bytes of UTF-8.")
-
-
-class CatalogId(ExplicitId):
-    """An id a client chooses for a product or variation: an integer 1 … MAX_CATALOG_ID."""
-
-    default_error_messages = {"invalid": f"Must be an integer from 1 to {MAX_CATALOG_ID}."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        number = super()._deserialize(value, attr, data, **kwargs)
-        if number > MAX_CATALOG_ID:
-            raise self.make_error("invalid")
-        return number
-
-    def _jsonschema_type_mapping(self):
-        return {"type": "integer", "minimum": 1, "maximum": MAX_CATALOG_ID}
 
 
 class Count(fields.Field):
@@ -220,13 +202,13 @@ class VariationFieldsBody(StrictBody):
 class VariationBody(VariationFieldsBody):
     """A variation of a replaced or changed product; `id` keeps (or, on PUT, chooses) it."""
 
-    id = CatalogId(metadata={"description": "Kept when free; default: matched by choices."})
+    id = ExplicitId(metadata={"description": "Kept when free; default: matched by choices."})
 
 
 class NewVariationBody(VariationFieldsBody):
     IGNORED = ("id",)
 
-    id = CatalogId(metadata={"description": "Ignored: the service assigns the id."})
+    id = ExplicitId(metadata={"description": "Ignored: the service assigns the id."})
 
 
 class ProductShippingBody(StrictBody):
@@ -294,7 +276,7 @@ class NewProductBody(ProductFieldsBody):
     IGNORED = ("id", "date_updated")
     OPENAPI_RULES = PRICE_WHILE_ACTIVE
 
-    id = CatalogId(metadata={"description": "Ignored: the service assigns the id."})
+    id = ExplicitId(metadata={"description": "Ignored: the service assigns the id."})
     name = _name(required=True)
     variations = Items(Obj(NewVariationBody))
 
@@ -304,7 +286,7 @@ class ProductBody(ProductFieldsBody):
 
     OPENAPI_RULES = PRICE_WHILE_ACTIVE
 
-    id = CatalogId(metadata={"description": "The id of the path, if given."})
+    id = ExplicitId(metadata={"description": "The id of the path, if given."})
     name = _name(required=True)
     variations = Items(Obj(VariationBody))
 
@@ -316,7 +298,7 @@ class ProductBody(ProductFieldsBody):
 class ProductChangeBody(ProductFieldsBody):
     """PATCH /products/{id}: any subset of the keys; stock keys need cs:products:write."""
 
-    id = CatalogId(metadata={"description": "The id of the path, if given."})
+    id = ExplicitId(metadata={"description": "The id of the path, if given."})
     name = _name()
     variations = Items(
         Obj(VariationBody),
@@ -337,7 +319,7 @@ class ProductChangeBody(ProductFieldsBody):
 class VariationChangeBody(VariationFieldsBody):
     """PATCH /variations/{id} with catalog keys: any subset of a variation's fields."""
 
-    id = CatalogId(metadata={"description": "The id of the path, if given."})
+    id = ExplicitId(metadata={"description": "The id of the path, if given."})
     stock_level = _stock_change()
     stock_unlimited = Flag(allow_none=True, metadata={"description": "null: unchanged."})
     stock_adjustment = _stock_adjustment()

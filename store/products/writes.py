@@ -11,9 +11,8 @@ from store import stock
 from store.changes import changed_paths
 from store.errors import Invalid, NotFound
 from store.etags import require_match
-from store.fields import invalid, load
+from store.fields import MAX_EXPLICIT_ID, invalid, load
 from store.products.bodies import (
-    MAX_CATALOG_ID,
     NewProductBody,
     ProductBody,
     ProductChangeBody,
@@ -94,8 +93,8 @@ def put_product(product_id, data, actor, settings, if_match=None, full=False):
     one, a variation keeps the id of the stored variation with its choices. Stock is taken
     as given. `if_match` makes the write conditional (PreconditionFailed)."""
     body = load(PRODUCT, data, settings)
-    if not 1 <= product_id <= MAX_CATALOG_ID:
-        raise Invalid.field("id", f"Must be an integer from 1 to {MAX_CATALOG_ID}.")
+    if not 1 <= product_id <= MAX_EXPLICIT_ID:
+        raise Invalid.field("id", f"Must be an integer from 1 to {MAX_EXPLICIT_ID}.")
     _check_path_id(product_id, body)
     now = utcnow()
     with locking_atomic() as transaction:
