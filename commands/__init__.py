@@ -1,8 +1,8 @@
-"""The `cs` command group: schema, integrations, statuses and demo data."""
+"""The `cs` command group: schema, integrations, statuses, the change feed and demo data."""
 
 import click
 
-from commands import clients, database, demo, statuses
+from commands import clients, database, demo, events, statuses
 
 
 @click.group("cs")
@@ -13,4 +13,5 @@ def cli():
 cli.add_command(database.group)
 cli.add_command(clients.group)
 cli.add_command(statuses.group)
+cli.add_command(events.group)
 cli.add_command(demo.demo)
