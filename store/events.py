@@ -2,11 +2,12 @@
 numbers them from the locked "last" mark as its final statements, so ids follow commit order
 with no gaps. Reading and pruning the feed: store.feed."""
 
+import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import orjson
-from peewee import MySQLDatabase
+from peewee import MySQLDatabase, SqliteDatabase
 
 from models.base import db, locking_atomic, utcnow
 from models.compiled import CompiledQuery
@@ -37,7 +38,11 @@ _batch = ContextVar("cs_event_batch", default=None)
 _TAKE_IDS = {
     "returning": "UPDATE event_mark SET value = value + {p} WHERE name = 'last' RETURNING value",
     "mysql": "UPDATE event_mark SET value = LAST_INSERT_ID(value + %s) WHERE name = 'last'",
+    # SQLite before 3.35: the UPDATE, then its own value (the write lock is held anyway).
+    "update": "UPDATE event_mark SET value = value + ? WHERE name = 'last'",
+    "read": "SELECT value FROM event_mark WHERE name = 'last'",
 }
+_SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 _INSERTS = {}
 
 
@@ -92,6 +97,9 @@ def _take_ids(count):
     if isinstance(database, MySQLDatabase):
         cursor = database.execute_sql(_TAKE_IDS["mysql"], (count,))
         return cursor.lastrowid
+    if isinstance(database, SqliteDatabase) and not _SQLITE_RETURNING:
+        database.execute_sql(_TAKE_IDS["update"], (count,))
+        return database.execute_sql(_TAKE_IDS["read"]).fetchone()[0]
     sql = _TAKE_IDS["returning"].format(p=database.param)
     return database.execute_sql(sql, (count,)).fetchone()[0]
 
