@@ -44,6 +44,7 @@ _TAKE_IDS = {
 }
 _SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 _INSERTS = {}
+INSERT_BATCH = 100
 
 
 class Batch:
@@ -125,11 +126,16 @@ def _write(events):
     last = _take_ids(len(events))
     first = last - len(events) + 1
     now = utcnow()
-    values = {}
-    for index, (event_type, actor, imported, data) in enumerate(events):
-        row = (first + index, event_type, now, actor, imported, data)
-        values.update({f"v{index}_{column}": value for column, value in enumerate(row)})
-    _insert(len(events)).execute(**values)
+    # In INSERTs of at most INSERT_BATCH rows: few statement shapes to compile and keep,
+    # and within every database's limit on parameters.
+    for start in range(0, len(events), INSERT_BATCH):
+        values = {}
+        for index, (event_type, actor, imported, data) in enumerate(
+            events[start : start + INSERT_BATCH]
+        ):
+            row = (first + start + index, event_type, now, actor, imported, data)
+            values.update({f"v{index}_{column}": value for column, value in enumerate(row)})
+        _insert(len(values) // len(row)).execute(**values)
     if before_commit is not None:
         before_commit(first, last)
 
