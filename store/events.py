@@ -140,6 +140,27 @@ def _write(events):
         before_commit(first, last)
 
 
+# Paths a product event's `changes` leave out: stock has `stock.changed`, and the time of
+# the change is not a change of its own.
+_NOT_PRODUCT_CHANGES = frozenset(("stock_level", "stock_unlimited", "date_updated"))
+
+
+def emit_product(event_type, product, actor, before=None, imported=False):
+    """The one place product writes emit (call it in their events.transaction()):
+    `product.created` (`product`: the plain GET document), `product.updated` (and `before`:
+    the document before the write; nothing when only stock or the date changed), or
+    `product.deleted` (`product`: the deleted document, of which `id` and `sku` are kept)."""
+    if event_type == "product.deleted":
+        data = {"product": {"id": product["id"], "sku": product["sku"]}}
+    else:
+        changes = [] if before is None else changed_paths(before, product)
+        changes = [path for path in changes if path.split(".")[-1] not in _NOT_PRODUCT_CHANGES]
+        if event_type == "product.updated" and not changes:
+            return
+        data = {"product": product, "changes": changes}
+    emit(event_type, data, actor, imported)
+
+
 def changed_paths(before, after, prefix=""):
     """The dotted paths, in document order, where two JSON documents differ (a list whose
     length changed is named whole)."""

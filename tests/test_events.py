@@ -12,7 +12,7 @@ from playhouse.test_utils import count_queries
 from models.base import utcnow
 from models.catalog import Product
 from models.events import Event
-from store import orders, stock
+from store import events, orders, products, stock
 from store.stock import StockChange
 from tests import factories
 
@@ -322,3 +322,22 @@ def test_sqlite_without_returning_takes_ids_in_two_statements(app, backend, shir
     for _ in range(2):
         stock.set_stock_by_sku("SHIRT", StockChange.of(adjustment=Decimal(1)))
     assert [row.id for row in Event.select().order_by(Event.id)] == [1, 2]
+
+
+def test_product_writes_have_one_hook_that_names_what_changed(app, shirt):
+    settings = app.extensions["community_store_api"].settings
+    product = products.get_product(shirt[0].id, settings)
+    renamed = {**product, "name": "Tee", "stock_level": 1, "date_updated": "later"}
+    renamed["variations"] = [{**product["variations"][0], "price": 99, "stock_level": 0}]
+    with events.transaction():
+        events.emit_product("product.created", product, "app")
+        events.emit_product("product.updated", renamed, "app", before=product)
+        only_stock = {**product, "stock_level": 3}
+        events.emit_product("product.updated", only_stock, "app", before=product)
+        events.emit_product("product.deleted", product, "app")
+    assert logged() == [
+        ("product.created", "app", False, {"product": product, "changes": []}),
+        ("product.updated", "app", False,
+         {"product": renamed, "changes": ["name", "variations.0.price"]}),
+        ("product.deleted", "app", False, {"product": {"id": product["id"], "sku": "SHIRT"}}),
+    ]  # fmt: skip
