@@ -74,6 +74,9 @@ class Config:
         self.CS_TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
         self.CS_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL") or None
         self.CS_MAX_BODY_SIZE = env_int("MAX_BODY_SIZE", 1024 * 1024)
+        # PATCH /stock's own limits: 10,000 lines of 100-character SKUs fit in 4 MiB.
+        self.CS_MAX_BULK_BODY_SIZE = env_int("MAX_BULK_BODY_SIZE", 4 * 1024 * 1024)
+        self.CS_MAX_BULK_LINES = env_int("MAX_BULK_LINES", 10_000)
         self.CS_API_PREFIX = env("API_PREFIX", "/cs/api/v1")
         self.CS_TOKEN_PATH = env("TOKEN_PATH", "/oauth/2.0/token")
         self.CS_EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
@@ -113,6 +116,8 @@ class Settings:
     allow_backorders: bool = False
     # Days the change feed keeps its events (`cs events prune`).
     event_retention_days: int = 30
+    # The most lines of one PATCH /stock (or CSV import).
+    max_bulk_lines: int = 10_000
 
 
 def _timezone(name):
@@ -286,4 +291,5 @@ def load_settings(config, instance_path):
         token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
         allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
         event_retention_days=_positive(config, "CS_EVENT_RETENTION_DAYS", "EVENT_RETENTION_DAYS"),
+        max_bulk_lines=_positive(config, "CS_MAX_BULK_LINES", "MAX_BULK_LINES"),
     )

@@ -9,6 +9,7 @@ from flask_smorest import Api
 from peewee import InterfaceError, OperationalError
 
 from api import (
+    bulk_stock,
     converters,
     docs,
     events,
@@ -37,6 +38,7 @@ RESOURCE_BLUEPRINTS = [
     products.blp,
     stock.blp,
     events.blp,
+    bulk_stock.blp,
 ]
 
 log = logging.getLogger("community_store_api")

@@ -1,8 +1,9 @@
-"""The `cs` command group: schema, integrations, statuses, the change feed and demo data."""
+"""The `cs` command group: schema, integrations, statuses, the change feed, demo data,
+stock and order CSV."""
 
 import click
 
-from commands import clients, database, demo, events, statuses
+from commands import clients, database, demo, events, orders, statuses, stock
 
 
 @click.group("cs")
@@ -15,3 +16,5 @@ cli.add_command(clients.group)
 cli.add_command(statuses.group)
 cli.add_command(events.group)
 cli.add_command(demo.demo)
+cli.add_command(stock.group)
+cli.add_command(orders.group)

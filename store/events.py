@@ -44,7 +44,11 @@ _TAKE_IDS = {
 }
 _SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 _INSERTS = {}
-INSERT_BATCH = 100
+# Up to this many events a transaction's INSERT is compiled once per count (the common
+# writes emit one to a few); more are inserted INSERT_BATCH rows at a time.
+COMPILED_ROWS = 16
+INSERT_BATCH = 1000
+EVENT_FIELDS = (Event.id, Event.type, Event.occurred_at, Event.actor, Event.imported, Event.data)
 
 
 class Batch:
@@ -109,14 +113,16 @@ def _insert(count):
     """The INSERT of `count` events, compiled once per count."""
     compiled = _INSERTS.get(count)
     if compiled is None:
-        fields = (Event.id, Event.type, Event.occurred_at, Event.actor, Event.imported, Event.data)
 
         def build(p):
             rows = [
-                [getattr(p, f"v{index}_{column}").of(field) for column, field in enumerate(fields)]
+                [
+                    getattr(p, f"v{index}_{column}").of(field)
+                    for column, field in enumerate(EVENT_FIELDS)
+                ]
                 for index in range(count)
             ]
-            return Event.insert_many(rows, fields=fields)
+            return Event.insert_many(rows, fields=EVENT_FIELDS)
 
         compiled = _INSERTS[count] = CompiledQuery(build)
     return compiled
@@ -126,16 +132,22 @@ def _write(events):
     last = _take_ids(len(events))
     first = last - len(events) + 1
     now = utcnow()
-    # In INSERTs of at most INSERT_BATCH rows: few statement shapes to compile and keep,
-    # and within every database's limit on parameters.
-    for start in range(0, len(events), INSERT_BATCH):
-        values = {}
-        for index, (event_type, actor, imported, data) in enumerate(
-            events[start : start + INSERT_BATCH]
-        ):
-            row = (first + start + index, event_type, now, actor, imported, data)
-            values.update({f"v{index}_{column}": value for column, value in enumerate(row)})
-        _insert(len(values) // len(row)).execute(**values)
+    rows = [
+        (first + index, event_type, now, actor, imported, data)
+        for index, (event_type, actor, imported, data) in enumerate(events)
+    ]
+    if len(rows) <= COMPILED_ROWS:
+        values = {
+            f"v{index}_{column}": value
+            for index, row in enumerate(rows)
+            for column, value in enumerate(row)
+        }
+        _insert(len(rows)).execute(**values)
+    else:
+        # A bulk write's many events: INSERTs of at most INSERT_BATCH rows, within every
+        # database's limit on parameters.
+        for start in range(0, len(rows), INSERT_BATCH):
+            Event.insert_many(rows[start : start + INSERT_BATCH], fields=EVENT_FIELDS).execute()
     if before_commit is not None:
         before_commit(first, last)
 

@@ -12,7 +12,7 @@ from playhouse.test_utils import count_queries
 from models.base import utcnow
 from models.catalog import Product
 from models.events import Event
-from store import events, orders, products, stock
+from store import events, orders, products, stock, stock_bulk
 from store.stock import StockChange
 from tests import factories
 
@@ -341,3 +341,32 @@ def test_product_writes_have_one_hook_that_names_what_changed(app, shirt):
          {"product": renamed, "changes": ["name", "variations.0.price"]}),
         ("product.deleted", "app", False, {"product": {"id": product["id"], "sku": "SHIRT"}}),
     ]  # fmt: skip
+
+
+def test_bulk_stock_emits_one_stock_changed_per_changed_line(client, everything, shirt):
+    headers, actor = everything
+    product, variation = shirt
+    lines = [
+        {"sku": "SHIRT-L", "stock_adjustment": -1},
+        {"sku": "NOTE", "stock_level": 5},  # as it is: nothing
+        {"sku": "SHIRT", "stock_unlimited": True},
+    ]
+    factories.product(sku="NOTE", stock_level=Decimal(5))
+    reply = client.patch("/cs/api/v1/stock", json={"data": lines}, headers=headers)
+    assert reply.status_code == 200, reply.get_json()
+    assert logged() == [
+        ("stock.changed", actor, False,
+         stock_data("SHIRT-L", product.id, variation.id, 2.5, 3.5, "bulk")),
+        ("stock.changed", actor, False,
+         stock_data("SHIRT", product.id, None, 10, 10, "bulk", unlimited=True)),
+    ]  # fmt: skip
+
+
+def test_a_bulk_dry_run_or_refusal_emits_nothing(app, client, everything, shirt):
+    settings = app.extensions["community_store_api"].settings
+    lines = [{"sku": "SHIRT", "stock_adjustment": 1}]
+    stock_bulk.apply_stock_lines(lines, "cli", settings, dry_run=True)
+    refused = [*lines, {"sku": "NOPE", "stock_level": 1}]
+    reply = client.patch("/cs/api/v1/stock", json={"data": refused}, headers=everything[0])
+    assert reply.status_code == 400
+    assert logged() == []

@@ -275,6 +275,7 @@ def _store():
         "bare_product_id": bare.id,
         "sku": rich.sku,
         "variation_id": variation.id,
+        "variation_sku": variation.sku,
     }
 
 
@@ -358,6 +359,17 @@ def _requests(store):
         # After the PATCHes, which wrote events.
         ("/cs/api/v1/events", "get", "/cs/api/v1/events", None),
         ("/cs/api/v1/events", "get", "/cs/api/v1/events?type=order.*&limit=1", None),
+        (
+            "/cs/api/v1/stock",
+            "patch",
+            "/cs/api/v1/stock",
+            {
+                "data": [
+                    {"sku": store["variation_sku"], "stock_adjustment": 2},
+                    {"sku": store["sku"], "stock_unlimited": False},
+                ]
+            },
+        ),
     ]
 
 
@@ -515,6 +527,15 @@ def test_the_event_feed_is_documented_with_its_parameters_and_gone(document):
     assert {"200", "400", "401", "403", "410"} <= set(feed["responses"])
     example = feed["responses"]["200"]["content"]["application/json"]["example"]
     assert list(example["data"][0]) == ["id", "type", "occurred_at", "actor", "imported", "data"]
+
+
+def test_the_bulk_stock_body_and_its_refusal_have_examples(document):
+    patch = document["paths"]["/cs/api/v1/stock"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]
+    _validator(document, body["schema"]).validate(body["example"])
+    refusal = patch["responses"]["400"]["content"]["application/json"]
+    _validator(document, refusal["schema"]).validate(refusal["example"])
+    assert patch["security"] == [{"oauth2": ["cs:products:write"]}]
 
 
 def test_the_order_write_bodies_are_documented_with_examples(document):
