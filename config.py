@@ -79,6 +79,7 @@ class Config:
         self.CS_MAX_BULK_LINES = env_int("MAX_BULK_LINES", 10_000)
         self.CS_API_PREFIX = env("API_PREFIX", "/cs/api/v1")
         self.CS_TOKEN_PATH = env("TOKEN_PATH", "/oauth/2.0/token")
+        self.CS_EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 
     def as_dict(self):
         return {key: value for key, value in vars(self).items() if key.startswith("CS_")}
@@ -113,6 +114,8 @@ class Settings:
     token_failure_window: int
     # An order may take more stock than there is, leaving negative levels.
     allow_backorders: bool = False
+    # Days the change feed keeps its events (`cs events prune`).
+    event_retention_days: int = 30
     # The most lines of one PATCH /stock (or CSV import).
     max_bulk_lines: int = 10_000
 
@@ -287,5 +290,6 @@ def load_settings(config, instance_path):
         ),
         token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
         allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
+        event_retention_days=_positive(config, "CS_EVENT_RETENTION_DAYS", "EVENT_RETENTION_DAYS"),
         max_bulk_lines=_positive(config, "CS_MAX_BULK_LINES", "MAX_BULK_LINES"),
     )

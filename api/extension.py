@@ -12,6 +12,7 @@ from api import (
     bulk_stock,
     converters,
     docs,
+    events,
     fallback,
     health,
     openapi,
@@ -36,6 +37,7 @@ RESOURCE_BLUEPRINTS = [
     orders.blp,
     products.blp,
     stock.blp,
+    events.blp,
     bulk_stock.blp,
 ]
 

@@ -165,7 +165,9 @@ class ProductById(MethodView):
             return data_response(product)
         # A v1 body: unknown keys (and, for a v1 token, catalog keys) are ignored.
         change = blp.ARGUMENTS_PARSER.parse(StockPatchSchema(), location="json")
-        product = stock.set_product_stock(product_id, change, settings, condition, full)
+        product = stock.set_product_stock(
+            product_id, change, settings, client_actor(g.cs_client_id), condition, full
+        )
         return data_response(product)
 
     @require_scope("cs:products:manage")

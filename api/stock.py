@@ -60,7 +60,7 @@ class StockBySku(MethodView):
     @blp.document_response(StockRecordEnvelope)
     def patch(self, change, sku):
         """Set or adjust the stock of the product or variation with this SKU."""
-        return data_response(stock.set_stock_by_sku(sku, change))
+        return data_response(stock.set_stock_by_sku(sku, change, client_actor(g.cs_client_id)))
 
 
 @blp.route("/variations/<cs_record_id:variation_id>")
@@ -88,4 +88,5 @@ class VariationStock(MethodView):
             return data_response(record)
         # A v1 body: unknown keys (and, for a v1 token, catalog keys) are ignored.
         change = blp.ARGUMENTS_PARSER.parse(StockPatchSchema(), location="json")
-        return data_response(stock.set_variation_stock(variation_id, change))
+        actor = client_actor(g.cs_client_id)
+        return data_response(stock.set_variation_stock(variation_id, change, actor))

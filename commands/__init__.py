@@ -1,8 +1,9 @@
-"""The `cs` command group: schema, integrations, statuses, demo data, stock and order CSV."""
+"""The `cs` command group: schema, integrations, statuses, the change feed, demo data,
+stock and order CSV."""
 
 import click
 
-from commands import clients, database, demo, orders, statuses, stock
+from commands import clients, database, demo, events, orders, statuses, stock
 
 
 @click.group("cs")
@@ -13,6 +14,7 @@ def cli():
 cli.add_command(database.group)
 cli.add_command(clients.group)
 cli.add_command(statuses.group)
+cli.add_command(events.group)
 cli.add_command(demo.demo)
 cli.add_command(stock.group)
 cli.add_command(orders.group)

@@ -4,6 +4,7 @@ command), `app` or `app:<label>` (a host app calling the store), `import:<host>`
 CLI = "cli"
 APP = "app"
 CLIENT_PREFIX = "client:"
+IMPORT_PREFIX = "import:"
 
 
 def client_actor(client_id):
@@ -15,3 +16,12 @@ def client_of(actor):
     if actor and actor.startswith(CLIENT_PREFIX):
         return actor[len(CLIENT_PREFIX) :]
     return None
+
+
+def import_actor(host):
+    return f"{IMPORT_PREFIX}{host}"
+
+
+def is_import(actor):
+    """Whether `actor` is an import's: its events are `imported` (events.md §1)."""
+    return bool(actor) and actor.startswith(IMPORT_PREFIX)

@@ -6,8 +6,9 @@ from typing import NamedTuple
 
 from models.base import locking_atomic, utcnow
 from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
-from store import stock_rows
+from store import events, stock_rows
 from store.errors import Invalid
+from store.render import number as json_number
 from store.stock import (
     MAX_QUANTITY,
     QUANTITY_RANGE,
@@ -168,7 +169,8 @@ def apply_stock_lines(data, actor=None, settings=None, dry_run=False, max_lines=
     if max_lines is None:
         max_lines = settings.max_bulk_lines if settings is not None else DEFAULT_MAX_LINES
     lines, problems = check_lines(data, max_lines)
-    with locking_atomic() as transaction:
+    # A dry run is rolled back whole and so emits nothing.
+    with locking_atomic() if dry_run else events.transaction() as transaction:
         owners = stock_rows.resolve({line.sku for line in lines if searchable_sku(line.sku)})
         for line in lines:
             if line.sku not in owners:
@@ -179,7 +181,24 @@ def apply_stock_lines(data, actor=None, settings=None, dry_run=False, max_lines=
         records = [_record(owners[line.sku], line.sku, after) for line, _, after in moves.plan]
         if dry_run:
             transaction.rollback()
+        else:
+            _emit(moves.changed, actor)
     return BulkResult(records, moves.changed)
+
+
+def _emit(moves, actor):
+    """One `stock.changed` (reason `bulk`) per changed line, in request order."""
+    for move in moves:
+        data = {
+            "sku": move.sku,
+            "product_id": move.product_id,
+            "variation_id": move.variation_id,
+            "stock_level": json_number(move.new_level),
+            "previous_stock_level": json_number(move.old_level),
+            "stock_unlimited": bool(move.unlimited),
+            "reason": "bulk",
+        }
+        events.emit("stock.changed", data, actor)
 
 
 class _Applied(NamedTuple):

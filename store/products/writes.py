@@ -2,12 +2,16 @@
 transaction that writes nothing on any error, and nothing at all (not even
 `date_updated`) when the product would read back the same.
 
-Each operation knows in one place what it changed: the dotted paths of the full view that
-differ (`changes` below), which is where a feed of changes reads them."""
+Each operation emits its change-feed events (store.events) in its own transaction:
+`product.created`, `product.updated` naming the paths of the plain view that changed,
+`product.deleted`, and `stock.changed` for stock its stock keys (or a replacement) moved."""
 
-from models.base import for_update_if_supported, locking_atomic, sync_id_sequence, utcnow
+from decimal import Decimal
+
+from models.base import for_update_if_supported, sync_id_sequence, utcnow
 from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
-from store import stock
+from store import events, stock
+from store.actors import is_import
 from store.changes import changed_paths
 from store.errors import Invalid, NotFound
 from store.etags import require_match
@@ -58,17 +62,41 @@ def _checked(product, price_required=True, problems=None):
     return product
 
 
-def _answer(transaction, product_id, before, settings, full):
-    """The product as GET shows it after a write, and the paths the write changed; a
-    write that changed nothing is rolled back, so that nothing at all was written."""
+def _answer(scope, product_id, before, settings, full):
+    """(the product as GET shows it after a write, with `full` its full view; its plain
+    view, for the change feed); a write that changed nothing is rolled back, so that
+    nothing at all was written."""
     after = render_product(product_id, settings, full=True)
-    changes = changed_paths(before, after)
-    if not changes:
-        transaction.rollback()
+    if not changed_paths(before, after):
+        scope.rollback()
         after = before
-    if full:
-        return after, changes
-    return render_product(product_id, settings), changes
+    plain = render_product(product_id, settings)
+    return (after if full else plain), plain
+
+
+def _record(document, product_id=None):
+    """A stock record (store.stock) of a product, or of a variation of `product_id`, from
+    its GET document: what `stock.changed` tells."""
+    record = {key: document[key] for key in ("id", "sku", "stock_level", "stock_unlimited")}
+    if product_id is not None:
+        record.update(product_id=product_id, variation=True)
+    return record
+
+
+def _emit_levels(before, after, actor):
+    """`stock.changed` for the product and each variation kept whose stock a replacement
+    moved (reason `import` for an import, else `patch`)."""
+    reason = "import" if is_import(actor) else "patch"
+    pairs = [(before, after, None)]
+    kept = {variation["id"]: variation for variation in before["variations"]}
+    pairs += [(kept[v["id"]], v, after["id"]) for v in after["variations"] if v["id"] in kept]
+    for old, new, product_id in pairs:
+        if (old["stock_level"], old["stock_unlimited"]) != (
+            new["stock_level"],
+            new["stock_unlimited"],
+        ):
+            previous = Decimal(repr(old["stock_level"]))
+            stock.stock_event(_record(new, product_id), previous, reason, actor)
 
 
 def create_product(data, actor, settings, full=False):
@@ -78,9 +106,10 @@ def create_product(data, actor, settings, full=False):
     body = load(NEW_PRODUCT, data, settings)
     now = utcnow()
     product = _checked(replaced(body, now, None))
-    with locking_atomic() as transaction:
+    with events.transaction() as scope:
         product_id, _ = write_product(None, product, None, now, stock=True)
-        document, changes = _answer(transaction, product_id, None, settings, full)
+        document, plain = _answer(scope, product_id, None, settings, full)
+        events.emit_product("product.created", plain, actor)
         return document
 
 
@@ -97,7 +126,7 @@ def put_product(product_id, data, actor, settings, if_match=None, full=False):
         raise Invalid.field("id", f"Must be an integer from 1 to {MAX_EXPLICIT_ID}.")
     _check_path_id(product_id, body)
     now = utcnow()
-    with locking_atomic() as transaction:
+    with events.transaction() as scope:
         query = Product.select(Product.id).where(Product.id == product_id)
         created = not list(for_update_if_supported(query).tuples())
         if if_match is not None:
@@ -106,12 +135,18 @@ def put_product(product_id, data, actor, settings, if_match=None, full=False):
         current = None if created else load_product(product_id)
         product = _checked(replaced(body, now, current))
         before = None if created else render_product(product_id, settings, full=True)
+        shown = None if created else render_product(product_id, settings)
         _, explicit = write_product(product_id, product, current, now, stock=True)
         if created:
             sync_id_sequence(Product)
         if explicit:
             sync_id_sequence(Variation)
-        document, changes = _answer(transaction, product_id, before, settings, full)
+        document, plain = _answer(scope, product_id, before, settings, full)
+        if created:
+            events.emit_product("product.created", plain, actor)
+        else:
+            events.emit_product("product.updated", plain, actor, before=shown)
+            _emit_levels(shown, plain, actor)
         return document, created
 
 
@@ -126,16 +161,18 @@ def update_product(product_id, data, actor, settings, if_match=None, full=False)
     body = load(PRODUCT_CHANGE, data, settings)
     _check_path_id(product_id, body)
     change = _stock_change(body)
-    with locking_atomic() as transaction:
+    with events.transaction() as scope:
         _locked(product_id, settings, if_match)
         current = load_product(product_id)
         problems = {}
         product = changed(current, body, problems)
         _checked(product, "price" in body or "active" in body, problems)
         before = render_product(product_id, settings, full=True)
+        shown = render_product(product_id, settings)
         write_product(product_id, product, current, utcnow(), stock=False)
-        stock.apply_change(stock.Owner(PRODUCT_SKU, product_id), change)
-        document, changes = _answer(transaction, product_id, before, settings, full)
+        stock.change_and_emit(stock.Owner(PRODUCT_SKU, product_id), change, actor)
+        document, plain = _answer(scope, product_id, before, settings, full)
+        events.emit_product("product.updated", plain, actor, before=shown)
         return document
 
 
@@ -147,7 +184,7 @@ def update_variation(variation_id, data, actor, settings, if_match=None):
     body = load(VARIATION_CHANGE, data, settings)
     _check_path_id(variation_id, body)
     change = _stock_change(body)
-    with locking_atomic() as transaction:
+    with events.transaction() as scope:
         product_id = Variation.select(Variation.product).where(Variation.id == variation_id)
         product_id = product_id.scalar()
         if product_id is None:
@@ -163,17 +200,19 @@ def update_variation(variation_id, data, actor, settings, if_match=None):
             variation["path"] = "data" if variation["id"] == variation_id else None
         _checked(product, False, problems)
         before = render_product(product_id, settings, full=True)
+        shown = render_product(product_id, settings)
         write_product(product_id, product, current, utcnow(), stock=False)
-        stock.apply_change(stock.Owner(VARIATION_SKU, variation_id), change)
-        _, changes = _answer(transaction, product_id, before, settings, True)
+        stock.change_and_emit(stock.Owner(VARIATION_SKU, variation_id), change, actor)
+        _, plain = _answer(scope, product_id, before, settings, True)
+        events.emit_product("product.updated", plain, actor, before=shown)
         return stock.variation_stock(variation_id)
 
 
 def delete_product(product_id, actor, settings, if_match=None):
     """Delete a product with its variations, options and SKUs (the SKUs can be used
     again); orders keep their items as they were. NotFound, PreconditionFailed."""
-    with locking_atomic():
+    with events.transaction():
         _locked(product_id, settings, if_match)
-        before = render_product(product_id, settings, full=True)
+        shown = render_product(product_id, settings)
         delete_rows(product_id, load_product(product_id))
-        changed_paths(before, None)  # what a feed of changes records
+        events.emit_product("product.deleted", shown, actor)
