@@ -236,7 +236,11 @@ def record(request, outcome, owner, webhooks, attempted_at, now=None):
                 lease_owner=None,
                 lease_until=None,
             )
-            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.lease_owner == owner)
+            .where(
+                WebhookDelivery.id == delivery.id,
+                WebhookDelivery.lease_owner == owner,
+                WebhookDelivery.state == PENDING,
+            )
             .execute()
         )
         _health(delivery.subscription_id, outcome.succeeded, webhooks, now)

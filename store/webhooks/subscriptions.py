@@ -118,7 +118,9 @@ def disable(subscription_id, reason):
         if not updated:
             raise NotFound(f"Webhook {subscription_id} not found")
         (
-            WebhookDelivery.update(state=SKIPPED, next_attempt_at=None, lease_until=None)
+            WebhookDelivery.update(
+                state=SKIPPED, next_attempt_at=None, lease_owner=None, lease_until=None
+            )
             .where(
                 WebhookDelivery.subscription == subscription_id,
                 WebhookDelivery.state == PENDING,
