@@ -61,7 +61,8 @@ def refused_reason(address):
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    # The narrower kinds first: Python counts loopback and link-local as private too.
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
     # Shared (carrier-grade NAT), documentation and other special-purpose ranges.
@@ -90,8 +91,8 @@ def check_url(url, allowed_hosts):
             reason = refused_reason(address)
             if reason:
                 raise Refused(
-                    f"The host {host} resolves to a {reason} address ({address}); such hosts "
-                    "need the operator's WEBHOOK_ALLOWED_HOSTS."
+                    f"The host {host} resolves to {address}, which is not public ({reason}); "
+                    "such hosts need the operator's WEBHOOK_ALLOWED_HOSTS."
                 )
     path = parts.path or "/"
     if parts.query:
