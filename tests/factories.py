@@ -274,3 +274,21 @@ def webhook_attempt(subscription, event_id=1, **fields):
         **fields,
     }
     return WebhookAttempt.create(**values)
+
+
+def events(count, event_type="order.updated"):
+    """`count` events in one transaction, their ids taken from the mark at once."""
+    from models.base import db, utcnow
+    from models.events import Event, EventMark
+
+    with db.atomic():
+        EventMark.update(value=EventMark.value + count).where(EventMark.name == "last").execute()
+        last = EventMark.get_by_id("last").value
+        rows = [
+            (event_id, event_type, utcnow(), "cli", False, json.dumps({"order": {"id": event_id}}))
+            for event_id in range(last - count + 1, last + 1)
+        ]
+        fields = [Event.id, Event.type, Event.occurred_at, Event.actor, Event.imported, Event.data]
+        for start in range(0, count, 200):
+            Event.insert_many(rows[start : start + 200], fields=fields).execute()
+    return list(range(last - count + 1, last + 1))
