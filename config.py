@@ -82,6 +82,7 @@ class Config:
         self.CS_WEBHOOK_DISABLE_AFTER = env("WEBHOOK_DISABLE_AFTER") or None
         self.CS_WEBHOOK_POLL_INTERVAL = env("WEBHOOK_POLL_INTERVAL") or None
         self.CS_WEBHOOK_LEASE = env("WEBHOOK_LEASE") or None
+        self.CS_EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 
     def as_dict(self):
         return {key: value for key, value in vars(self).items() if key.startswith("CS_")}
@@ -141,6 +142,8 @@ class Settings:
     # An order may take more stock than there is, leaving negative levels.
     allow_backorders: bool = False
     webhooks: WebhookSettings = WebhookSettings()
+    # Days the change feed keeps its events (`cs events prune`).
+    event_retention_days: int = 30
 
 
 def _timezone(name):
@@ -372,4 +375,5 @@ def load_settings(config, instance_path):
         token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
         allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
         webhooks=load_webhook_settings(config),
+        event_retention_days=_positive(config, "CS_EVENT_RETENTION_DAYS", "EVENT_RETENTION_DAYS"),
     )

@@ -11,6 +11,7 @@ from models.failures import is_unavailable
 from models.schema import SchemaOutdated
 from store.errors import (
     Conflict,
+    Gone,
     Invalid,
     NotFound,
     PreconditionFailed,
@@ -91,6 +92,7 @@ STORE_ERROR_STATUS = {
     NotFound: 404,
     Invalid: 400,
     Conflict: 409,
+    Gone: 410,
     PreconditionFailed: 412,
     Unprocessable: 422,
 }

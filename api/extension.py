@@ -11,6 +11,7 @@ from peewee import InterfaceError, OperationalError
 from api import (
     converters,
     docs,
+    events,
     fallback,
     health,
     openapi,
@@ -37,6 +38,7 @@ RESOURCE_BLUEPRINTS = [
     products.blp,
     stock.blp,
     webhooks.blp,
+    events.blp,
 ]
 
 log = logging.getLogger("community_store_api")

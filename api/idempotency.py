@@ -6,8 +6,7 @@ from flask import Response, g, make_response, request
 
 from api.errors import ApiError
 from api.openapi import IDEMPOTENCY_KEY
-from models.base import locking_atomic
-from store import idempotency
+from store import events, idempotency
 
 HEADER = IDEMPOTENCY_KEY
 REPLAYED = "Idempotent-Replayed"
@@ -71,8 +70,9 @@ def idempotent(view):
         if replay is not None:
             return _replay(replay)
         try:
-            # One transaction for the write and its record: both commit, or neither.
-            with locking_atomic():
+            # One transaction for the write, its events and its record: all commit, or
+            # none; the events are numbered last, after the record is written.
+            with events.transaction():
                 response = make_response(view(*args, **kwargs))
                 if response.status_code < 400:
                     kept = {

@@ -1,5 +1,6 @@
 """GET /products, GET /products/{id} and PATCH /products/{id}: the catalogue and its stock."""
 
+from flask import g
 from flask.views import MethodView
 
 from api.auth.scopes import require_scope
@@ -24,6 +25,7 @@ from api.schemas.products import (
     StockPatchSchema,
 )
 from store import products, stock
+from store.actors import client_actor
 
 blp = ApiBlueprint("products", __name__, description="Products, their options and variations.")
 
@@ -62,4 +64,5 @@ class ProductById(MethodView):
     @blp.document_response(ProductEnvelope)
     def patch(self, change, product_id):
         """Set or adjust a product's own stock; answer with the whole product."""
-        return data_response(stock.set_product_stock(product_id, change, state().settings))
+        actor = client_actor(g.cs_client_id)
+        return data_response(stock.set_product_stock(product_id, change, state().settings, actor))

@@ -1,5 +1,6 @@
 """GET|PATCH /skus/{sku} and GET|PATCH /variations/{id}: stock records for inventory tools."""
 
+from flask import g
 from flask.views import MethodView
 
 from api.auth.scopes import require_scope
@@ -10,6 +11,7 @@ from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.schemas.products import StockPatchSchema, StockRecordEnvelope
 from store import stock
+from store.actors import client_actor
 
 blp = ApiBlueprint("stock", __name__, description="Stock levels by SKU and by variation.")
 
@@ -34,7 +36,7 @@ class StockBySku(MethodView):
     @blp.document_response(StockRecordEnvelope)
     def patch(self, change, sku):
         """Set or adjust the stock of the product or variation with this SKU."""
-        return data_response(stock.set_stock_by_sku(sku, change))
+        return data_response(stock.set_stock_by_sku(sku, change, client_actor(g.cs_client_id)))
 
 
 @blp.route("/variations/<cs_record_id:variation_id>")
@@ -51,4 +53,6 @@ class VariationStock(MethodView):
     @blp.document_response(StockRecordEnvelope)
     def patch(self, change, variation_id):
         """Set or adjust a variation's stock."""
-        return data_response(stock.set_variation_stock(variation_id, change))
+        return data_response(
+            stock.set_variation_stock(variation_id, change, client_actor(g.cs_client_id))
+        )

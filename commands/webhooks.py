@@ -9,7 +9,7 @@ from flask import current_app
 
 from commands.common import bound_to_store, with_store
 from config import EXTENSION
-from store import actors, webhooks
+from store import actors, feed, webhooks
 from store.webhooks.runner import Sender
 
 
@@ -99,13 +99,10 @@ def redeliver_command(event_id, subscription_id):
         click.echo(f"queued event {event_id} for webhook {queued}")
 
 
-def _hourly():
-    """The hourly upkeep the sender runs: the event feed's retention, where it exists."""
-    # Imported here: the feed's retention may not be part of this installation.
-    from store import events
-
-    prune = getattr(events, "prune_events", None)
-    return [prune] if prune else []
+def prune_feed(settings):
+    """The sender's hourly upkeep: the event feed's retention (`cs events prune`)."""
+    deleted, pruned = feed.prune(settings.event_retention_days)
+    return f"pruned {deleted} events; events up to {pruned} are no longer kept"
 
 
 @group.command("run")
@@ -118,8 +115,4 @@ def run_command(workers):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     state = current_app.extensions[EXTENSION]
-    try:
-        hourly = _hourly()
-    except ImportError:
-        hourly = []
-    Sender(state.database, state.settings, stop, workers=workers, hourly=hourly).run()
+    Sender(state.database, state.settings, stop, workers=workers, hourly=[prune_feed]).run()

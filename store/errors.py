@@ -45,3 +45,7 @@ class Conflict(StoreError):
 
 class PreconditionFailed(StoreError):
     """A conditional write whose If-Match no longer names the record's state."""
+
+
+class Gone(StoreError):
+    """What was asked for is no longer kept (events pruned past a reader's cursor)."""

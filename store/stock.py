@@ -5,9 +5,11 @@ from typing import NamedTuple
 
 from peewee import SQL
 
-from models.base import MAX_UNITS, SCALE, locking_atomic, to_units, utcnow
+from models.base import MAX_UNITS, SCALE, for_update_if_supported, to_units, utcnow
 from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
 from models.compiled import CompiledQuery
+from store import events
+from store.actors import APP
 from store.errors import Invalid, NotFound
 from store.products import get_product
 from store.render import number
@@ -147,6 +149,27 @@ FIND_SKU = CompiledQuery(
 )
 
 
+PRODUCT_RECORDS = CompiledQuery(
+    lambda p: Product.select(
+        Product.id, Product.sku, Product.name, Product.stock_level, Product.stock_unlimited
+    ).where(Product.id.in_(p.ids))
+)
+VARIATION_RECORDS = CompiledQuery(
+    lambda p: (
+        Variation.select(
+            Variation.id,
+            Variation.product,
+            Variation.sku,
+            Product.name,
+            Variation.stock_level,
+            Variation.stock_unlimited,
+        )
+        .join(Product)
+        .where(Variation.id.in_(p.ids))
+    )
+)
+
+
 def product_record(product_id):
     row = PRODUCT_RECORD.first(id=product_id)
     return None if row is None else _product_record(*row)
@@ -256,14 +279,25 @@ def _update(model, record_id, change, now):
     return model.update(values).where(*where).execute()
 
 
+def _previous_level(model, record_id, change):
+    """The stock level before a change, where the row after it cannot tell: a level set.
+    Read locked, so no other writer moves it between this read and the UPDATE."""
+    if change.level is None:
+        return None
+    query = model.select(model.stock_level).where(model.id == record_id)
+    return for_update_if_supported(query).scalar()
+
+
 def _apply(owner, change):
     """Apply a change to a product or variation in the caller's transaction, which then
-    reads the record (absent: not found). A no-op writes nothing at all; an adjustment that
-    would leave the range raises Invalid and changes nothing."""
+    reads the record (absent: not found); (whether it changed anything, the level before,
+    when read). A no-op writes nothing at all; an adjustment that would leave the range
+    raises Invalid and changes nothing."""
     if change.is_noop:
-        return
+        return False, None
     now = utcnow()
     model = Product if owner.kind == PRODUCT_SKU else Variation
+    previous = _previous_level(model, owner.id, change)
     changed = _update(model, owner.id, change, now)
     if changed and model is Variation:
         TOUCH_PRODUCT_OF.execute(now=now, id=owner.id)
@@ -275,30 +309,82 @@ def _apply(owner, change):
                 f"Invalid data.stock_adjustment: {problem}",
                 {"data.stock_adjustment": [f"{problem[0].upper()}{problem[1:]}."]},
             )
+    return bool(changed), previous
 
 
-def set_stock_by_sku(sku, change):
-    """Change the stock of whichever product or variation owns this SKU; its record."""
-    with locking_atomic():
+def stock_event(record, previous, reason, actor, imported=False):
+    """Emit `stock.changed` for a stock record (as stock_by_sku shows it) whose level was
+    `previous` (a Decimal) before the change."""
+    data = {
+        "sku": record["sku"],
+        "product_id": record.get("product_id", record["id"]),
+        "variation_id": record["id"] if record.get("variation") else None,
+        "stock_level": record["stock_level"],
+        "previous_stock_level": number(previous),
+        "stock_unlimited": record["stock_unlimited"],
+        "reason": reason,
+    }
+    events.emit("stock.changed", data, actor, imported)
+
+
+def _emit(record, change, previous, actor):
+    if previous is None:
+        # Unchanged by a flag alone; moved by an adjustment the row now includes.
+        previous = Decimal(repr(record["stock_level"])) - (change.adjustment or 0)
+    stock_event(record, previous, "patch", actor)
+
+
+def set_stock_by_sku(sku, change, actor=APP):
+    """Change the stock of whichever product or variation owns this SKU; its record.
+    `actor` (store.actors) is who changed it, for the change feed."""
+    with events.transaction():
         found = find_sku(sku)
         if found is None:
             raise NotFound("Product not found")
         owner, record = found
         if change.is_noop:
             return record
-        _apply(owner, change)
-        return _record(owner)
+        changed, previous = _apply(owner, change)
+        record = _record(owner)
+        if changed:
+            _emit(record, change, previous, actor)
+        return record
 
 
-def set_variation_stock(variation_id, change):
+def set_variation_stock(variation_id, change, actor=APP):
     """Change a variation's stock; its record."""
-    with locking_atomic():
-        _apply(Owner(VARIATION_SKU, variation_id), change)
-        return variation_stock(variation_id)
+    with events.transaction():
+        changed, previous = _apply(Owner(VARIATION_SKU, variation_id), change)
+        record = variation_stock(variation_id)
+        if changed:
+            _emit(record, change, previous, actor)
+        return record
 
 
-def set_product_stock(product_id, change, settings):
+def set_product_stock(product_id, change, settings, actor=APP):
     """Change a product's own stock; the whole product document."""
-    with locking_atomic():
-        _apply(Owner(PRODUCT_SKU, product_id), change)
-        return get_product(product_id, settings)
+    with events.transaction():
+        changed, previous = _apply(Owner(PRODUCT_SKU, product_id), change)
+        product = get_product(product_id, settings)
+        if changed:
+            _emit(product, change, previous, actor)
+        return product
+
+
+def emit_moves(moves, reason, actor, imported=False):
+    """Emit `stock.changed` for each record an order's stock change moved (`moves`:
+    {(kind, id): signed change}, in the order to report them), reading the levels they now
+    have: one query per kind. The caller's transaction holds their rows locked."""
+    records = {}
+    for kind, query, build in (
+        (PRODUCT_SKU, PRODUCT_RECORDS, _product_record),
+        (VARIATION_SKU, VARIATION_RECORDS, _variation_record),
+    ):
+        ids = sorted(record_id for found, record_id in moves if found == kind)
+        if ids:
+            records.update({(kind, row[0]): build(*row) for row in query.rows(ids=ids)})
+    for key, change in moves.items():
+        record = records.get(key)
+        if record is not None:
+            previous = Decimal(repr(record["stock_level"])) - change
+            stock_event(record, previous, reason, actor, imported)

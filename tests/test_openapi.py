@@ -373,6 +373,9 @@ def _requests(store):
             f"/cs/api/v1/webhooks/{hook}",
             {"data": {"events": ["order.*", "stock.changed"]}},
         ),
+        # After the PATCHes, which wrote events.
+        ("/cs/api/v1/events", "get", "/cs/api/v1/events", None),
+        ("/cs/api/v1/events", "get", "/cs/api/v1/events?type=order.*&limit=1", None),
     ]
 
 
@@ -409,6 +412,7 @@ def test_real_errors_match_the_documented_schemas(app, client, auth, token, docu
             client.patch(order, data=b"[" + b" " * 600 + b"]", headers=auth("cs:orders:write")),
         ),
         ("/cs/api/v1/orders", "get", client.get("/cs/api/v1/orders?page=0", headers=reader)),
+        ("/cs/api/v1/events", "get", client.get("/cs/api/v1/events?type=x", headers=reader)),
         ("/oauth/2.0/token", "post", client.post("/oauth/2.0/token", data={"grant_type": "x"})),
         (
             "/oauth/2.0/token",
@@ -447,6 +451,7 @@ def test_real_errors_match_the_documented_schemas(app, client, auth, token, docu
         (item, 400),
         (item, 413),
         ("/cs/api/v1/orders", 400),
+        ("/cs/api/v1/events", 400),
         ("/oauth/2.0/token", 400),
         ("/oauth/2.0/token", 401),
         ("/oauth/2.0/token", 413),
@@ -519,6 +524,15 @@ def test_order_writes_match_the_documented_schemas(client, auth, document):
                         headers=headers)  # fmt: skip
     assert paid.status_code == 200
     check(document, item, "patch", paid)
+
+
+def test_the_event_feed_is_documented_with_its_parameters_and_gone(document):
+    feed = document["paths"]["/cs/api/v1/events"]["get"]
+    assert [parameter["name"] for parameter in feed["parameters"]] == ["after", "limit", "type"]
+    assert feed["security"] == [{"oauth2": ["cs:orders:read"]}, {"oauth2": ["cs:products:read"]}]
+    assert {"200", "400", "401", "403", "410"} <= set(feed["responses"])
+    example = feed["responses"]["200"]["content"]["application/json"]["example"]
+    assert list(example["data"][0]) == ["id", "type", "occurred_at", "actor", "imported", "data"]
 
 
 def test_the_order_write_bodies_are_documented_with_examples(document):

@@ -326,5 +326,6 @@ def test_sku_reads_and_writes_cost_few_queries(client, auth, shirt):
             assert client.patch(sku_path(sku), json=body, headers=headers).status_code == 200
         counts[sku] = (read.count, write.count)
     # Read: the token check and one lookup. Write: the token check, the lookup, the UPDATE,
-    # (a variation's product's date_updated,) and the record as it then is.
-    assert counts == {"SHIRT": (2, 4), "SHIRT-L": (2, 5)}
+    # (a variation's product's date_updated,) the record as it then is, and its event: the
+    # feed's mark moved (its new value in the same statement) and the event inserted.
+    assert counts == {"SHIRT": (2, 6), "SHIRT-L": (2, 7)}

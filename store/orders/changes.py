@@ -1,8 +1,9 @@
 """Changing an order: its fulfilment (orders.md) and its payment state (manage.md §5), in
 one transaction whatever the PATCH carries."""
 
-from models.base import for_update_if_supported, locking_atomic, utcnow
+from models.base import for_update_if_supported, utcnow
 from models.orders import Order, OrderStatusHistory
+from store import events
 from store.actors import client_of
 from store.errors import NotFound
 from store.etags import require_match
@@ -13,9 +14,16 @@ from store.orders.documents import order_state_etag, render_order
 from store.orders.fulfilment import TRACKING_FIELDS, fulfilment_changes
 from store.orders.payment import payment_changes
 from store.statuses import resolve_handle
+from store.stock import emit_moves
 
 # Built once: a schema loads any number of bodies.
 ORDER_CHANGE = OrderChangeBody()
+# The order columns a fulfilment change sets, and the paths they show at in GET's shape.
+FULFILMENT_PATHS = (
+    ("status", "fulfilment.status"),
+    ("status", "fulfilment.handle"),
+    *((name, f"fulfilment.{name}") for name in TRACKING_FIELDS),
+)
 CURRENT = (Order.status, *(getattr(Order, name) for name in TRACKING_FIELDS),
            Order.paid_at, Order.refunded_at, Order.cancelled_at)  # fmt: skip
 
@@ -55,7 +63,7 @@ def _update(order_id, fulfilment, payment, actor, settings, if_match, full):
     writes nothing."""
     handle = fulfilment.get("handle")
     status = None if handle is None else resolve_handle(handle, "data.fulfilment.handle")
-    with locking_atomic():
+    with events.transaction():
         query = Order.select(*CURRENT).where(Order.id == order_id)
         current = list(for_update_if_supported(query).dicts())
         if not current:
@@ -64,10 +72,11 @@ def _update(order_id, fulfilment, payment, actor, settings, if_match, full):
             require_match(if_match, order_state_etag(order_id, settings))
         now = utcnow()
         changes = fulfilment_changes(current[0], fulfilment, status)
+        restocked = {}
         if payment is not None:
             paying = payment_changes(current[0], payment, now)
             if paying and payment.get("restock"):
-                restock(order_id, now)
+                restocked = restock(order_id, now)
             changes.update(paying)
         if changes:
             Order.update(**changes, updated_at=now).where(Order.id == order_id).execute()
@@ -80,4 +89,31 @@ def _update(order_id, fulfilment, payment, actor, settings, if_match, full):
                     client=client_of(actor),
                     actor=actor,
                 ).execute()
-        return render_order(order_id, settings, full)
+        order = render_order(order_id, settings, full)
+        if changes:
+            plain = render_order(order_id, settings) if full else order
+            _emit(plain, changes, restocked, actor)
+        return order
+
+
+def _emit(order, changes, restocked, actor):
+    """The events of an order change: `order.updated` naming the fulfilment fields that
+    changed (a status change changes its name and handle), then the payment event, then
+    `stock.changed` for each record a restock moved."""
+    paths = [path for column, path in FULFILMENT_PATHS if column in changes]
+    if paths:
+        events.emit("order.updated", {"order": order, "changes": paths}, actor)
+    payment_event = _payment_event(changes)
+    if payment_event is not None:
+        events.emit(payment_event, {"order": order}, actor)
+    emit_moves(restocked, "restock", actor)
+
+
+def _payment_event(changes):
+    if "paid_at" in changes:
+        return "order.unpaid" if changes["paid_at"] is None else "order.paid"
+    if "refunded_at" in changes:
+        return "order.refunded"
+    if "cancelled_at" in changes:
+        return "order.cancelled"
+    return None

@@ -226,8 +226,9 @@ def _move(changes, parents, now, update):
 
 def take_stock(lines, backorders, now):
     """Take each line's quantity from its product's or variation's stock (unless unlimited)
-    with single guarded UPDATEs. A record without enough (unless `backorders`) raises
-    Conflict listing every shortage; the caller's transaction then writes nothing."""
+    with single guarded UPDATEs; {(kind, id): signed change} of the records moved, in the
+    order of the lines. A record without enough (unless `backorders`) raises Conflict
+    listing every shortage; the caller's transaction then writes nothing."""
     changes, skus, parents = {}, {}, set()
     for line in lines:
         record = line["record"]
@@ -250,6 +251,7 @@ def take_stock(lines, backorders, now):
     short = _move(changes, parents, now, take)
     if short:
         raise _shortage([(key, skus[key], -changes[key]) for key in short])
+    return changes
 
 
 def _current(query):
@@ -280,7 +282,8 @@ def _shortage(short):
 
 def restock(order_id, now):
     """Put an order's item quantities back into the stock of the products and variations
-    that still exist (limited stock only), with single UPDATEs in take_stock's lock order."""
+    that still exist (limited stock only), with single UPDATEs in take_stock's lock order;
+    {(kind, id): change} of the records moved."""
     items = OrderItem.select(OrderItem.product, OrderItem.variation, OrderItem.quantity).where(
         OrderItem.order == order_id
     )
@@ -303,4 +306,5 @@ def restock(order_id, now):
         where = [model.id == record_id, ~model.stock_unlimited, _in_range(model, change)]
         return model.update(values).where(*where).execute()
 
-    _move(changes, parents, now, put_back)
+    missed = set(_move(changes, parents, now, put_back))
+    return {key: change for key, change in changes.items() if key not in missed}

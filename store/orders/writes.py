@@ -3,11 +3,12 @@ one transaction that writes nothing on any error (manage.md §4)."""
 
 from peewee import IntegrityError
 
-from models.base import for_update_if_supported, locking_atomic, sync_id_sequence, utcnow
+from models.base import for_update_if_supported, sync_id_sequence, utcnow
 from models.clients import ApiClient
 from models.compiled import CompiledQuery
 from models.orders import Order, OrderItem
 from models.statuses import FulfilmentStatus
+from store import events
 from store.actors import client_of
 from store.errors import Conflict, Invalid
 from store.etags import require_match
@@ -24,6 +25,7 @@ from store.orders.records import (
     order_columns,
 )
 from store.render import number
+from store.stock import emit_moves
 
 # Built once: a schema loads any number of bodies.
 NEW_ORDER = NewOrderBody()
@@ -84,7 +86,7 @@ def create_order(data, actor, settings, full=False):
     when stock is short; nothing is written then."""
     body = load(NEW_ORDER, data, settings)
     now = utcnow()
-    with locking_atomic():
+    with events.transaction():
         lines, problems = order_lines(body["items"], now)
         handle = (body.get("fulfilment") or {}).get("handle")
         status = _status(_statuses(), handle, "data.fulfilment.handle", problems)
@@ -92,12 +94,22 @@ def create_order(data, actor, settings, full=False):
         total = None if problems else _total(lines, body, settings, problems)
         if problems:
             raise invalid(problems)
-        take_stock(lines, settings.allow_backorders, now)
+        moved = take_stock(lines, settings.allow_backorders, now)
         order_id = insert_order(order_columns(body, status[0], total, now))
         insert_items(order_id, lines)
         insert_attributes(order_id, body.get("attributes", ()))
         insert_history(order_id, [(*status, now, actor)], _known_clients([actor]))
-        return render_order(order_id, settings, full)
+        order, plain = _rendered(order_id, settings, full)
+        events.emit("order.created", {"order": plain}, actor)
+        emit_moves(moved, "order", actor)
+        return order
+
+
+def _rendered(order_id, settings, full):
+    """(the order as the caller asked for it, its plain v1 view for the change feed):
+    rendered once when they are the same."""
+    order = render_order(order_id, settings, full)
+    return order, render_order(order_id, settings) if full else order
 
 
 def _known_clients(actors):
@@ -158,7 +170,7 @@ def put_order(order_id, data, actor, settings, if_match=None, full=False):
     _check_ids(order_id, body)
     now = utcnow()
     problems = {}
-    with locking_atomic():
+    with events.transaction():
         statuses = _statuses()
         handle = (body.get("fulfilment") or {}).get("handle")
         status = _status(statuses, handle, "data.fulfilment.handle", problems)
@@ -173,6 +185,7 @@ def put_order(order_id, data, actor, settings, if_match=None, full=False):
             raise invalid(problems)
         existing = for_update_if_supported(Order.select(Order.id).where(Order.id == order_id))
         created = not list(existing.tuples())
+        before = None if created else render_order(order_id, settings)
         if if_match is not None:
             require_match(if_match, None if created else order_state_etag(order_id, settings))
         _taken_item_ids(order_id, items)
@@ -190,4 +203,17 @@ def put_order(order_id, data, actor, settings, if_match=None, full=False):
         insert_history(order_id, history, _known_clients(actor for *_, actor in history))
         if created:
             sync_id_sequence(Order)
-        return render_order(order_id, settings, full), created
+        order, plain = _rendered(order_id, settings, full)
+        _emit_recorded(plain, before, actor)
+        return order, created
+
+
+def _emit_recorded(order, before, actor):
+    """`order.created` for a new order; `order.updated` naming what a replacement changed
+    in the plain view, nothing when it changed nothing there."""
+    if before is None:
+        events.emit("order.created", {"order": order}, actor)
+        return
+    changes = events.changed_paths(before, order)
+    if changes:
+        events.emit("order.updated", {"order": order, "changes": changes}, actor)

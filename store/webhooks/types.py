@@ -1,17 +1,7 @@
 """The event types a subscription may name, and who may read them (events.md §1)."""
 
-EVENT_TYPES = (
-    "order.created",
-    "order.updated",
-    "order.paid",
-    "order.unpaid",
-    "order.refunded",
-    "order.cancelled",
-    "product.created",
-    "product.updated",
-    "product.deleted",
-    "stock.changed",
-)
+from store.events import TYPES as EVENT_TYPES
+
 # The scope that lets a token read each family from the feed, and so subscribe to it.
 FAMILY_SCOPES = {
     "order": "cs:orders:read",
