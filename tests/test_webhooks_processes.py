@@ -2,6 +2,7 @@
 send an attempt twice, a killed one loses nothing, SIGTERM exits cleanly, and the database
 going away is waited out."""
 
+import dataclasses
 import signal
 import socket
 import threading
@@ -9,6 +10,7 @@ import time
 
 import pytest
 
+from config import WebhookSettings
 from models.webhooks import WebhookDelivery
 from tests import factories
 from tests.webhook_receiver import Receiver, SenderProcess
@@ -205,3 +207,36 @@ def test_a_locked_sqlite_database_is_waited_out(app, senders, backend, database_
         receiver.wait_for(2)
         wait_until(all_succeeded(1))
         assert sender.stop() == 0
+
+
+def test_a_patch_that_fulfils_an_order_reaches_the_receiver(app, client, auth, senders):
+    from store.webhooks import add_subscription
+
+    settings = app.extensions["community_store_api"].settings
+    order = factories.order()
+    product = factories.product(stock_level=5)
+    with Receiver() as receiver:
+        senders()
+        allowed = dataclasses.replace(
+            settings, webhooks=WebhookSettings(allowed_hosts=frozenset({"127.0.0.1"}))
+        )
+        hook = add_subscription(
+            {"url": receiver.url, "events": ["order.updated", "stock.*"]}, allowed
+        )
+        headers = auth("cs:orders:write", "cs:products:write")
+        shipped = {"data": {"fulfilment": {"handle": "shipped", "tracking_code": "1Z9"}}}
+        reply = client.patch(f"/cs/api/v1/orders/{order.id}", json=shipped, headers=headers)
+        assert reply.status_code == 200
+        stock = {"data": {"stock_level": 3}}
+        reply = client.patch(f"/cs/api/v1/products/{product.id}", json=stock, headers=headers)
+        assert reply.status_code == 200
+        received = receiver.wait_for(2)
+    # Sent in parallel: in any order.
+    updated, changed = sorted(
+        (got.verify(hook["secret"]) for got in received), key=lambda e: e["id"]
+    )
+    assert updated["type"] == "order.updated" and updated["data"]["order"]["id"] == order.id
+    assert "fulfilment.handle" in updated["data"]["changes"]
+    assert updated["actor"].startswith("client:")
+    assert changed["type"] == "stock.changed"
+    assert (changed["data"]["stock_level"], changed["data"]["previous_stock_level"]) == (3, 5)
