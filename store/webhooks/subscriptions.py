@@ -83,7 +83,7 @@ def get_subscription(subscription_id, settings):
 
 def list_subscriptions(settings):
     renderer = WebhookRenderer(settings)
-    return [renderer.subscription(row) for row in WebhookSubscription.select().order_by("id")]
+    return [renderer.subscription(row) for row in WebhookSubscription.select().order_by(WebhookSubscription.id)]
 
 
 def change_subscription(subscription_id, data, settings, actor, check_scopes=None):
