@@ -112,6 +112,7 @@ def main():
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
             cwd=ROOT,
             env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         ),
