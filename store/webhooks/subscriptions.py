@@ -83,7 +83,8 @@ def get_subscription(subscription_id, settings):
 
 def list_subscriptions(settings):
     renderer = WebhookRenderer(settings)
-    return [renderer.subscription(row) for row in WebhookSubscription.select().order_by(WebhookSubscription.id)]
+    rows = WebhookSubscription.select().order_by(WebhookSubscription.id)
+    return [renderer.subscription(row) for row in rows]
 
 
 def change_subscription(subscription_id, data, settings, actor, check_scopes=None):
