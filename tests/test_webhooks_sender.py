@@ -266,3 +266,76 @@ def test_fan_out_reads_few_queries(settings):
     assert made == 150
     # Subscriptions, events, then per subscription: move the cursor, insert.
     assert counted.count <= 2 + 3 * 2 + 6
+
+
+def test_a_subscription_removed_during_an_attempt_is_not_logged(settings):
+    with Receiver() as receiver:
+        hook = subscribe(settings, receiver.url)
+        factories.event()
+        fan_out()
+        claimed = claim("test:removed", settings.webhooks.lease)
+        (request,) = prepare(claimed, settings)
+        outcome = send(request, settings.webhooks)
+        webhooks.remove_subscription(hook["id"])
+        assert record(request, outcome, "test:removed", settings.webhooks, utcnow()) is False
+        assert prepare(claimed, settings) == []
+    assert WebhookAttempt.select().count() == 0 and WebhookDelivery.select().count() == 0
+
+
+def test_https_names_the_host_and_verifies_its_certificate(settings, tmp_path):
+    """The sender connects to the checked address but sends the URL's host as the TLS
+    server name, and refuses a certificate no authority signed."""
+    import socket
+    import ssl
+    import subprocess
+    import threading
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    allowed = dataclasses.replace(
+        settings,
+        webhooks=dataclasses.replace(HOOK_SETTINGS, allowed_hosts=frozenset({"localhost"})),
+    )
+    subscribe(allowed, f"https://localhost:{listener.getsockname()[1]}/hook")
+    factories.event()
+    deliver(allowed)
+    thread.join(10)
+    listener.close()
+    (attempt,) = WebhookAttempt.select()
+    assert names == ["localhost"]
+    assert attempt.status_code is None and attempt.error.startswith("TLS failed")
+    assert "CERTIFICATE_VERIFY_FAILED" in attempt.error

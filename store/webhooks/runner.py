@@ -8,7 +8,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from peewee import InterfaceError, OperationalError
+from peewee import IntegrityError, InterfaceError, OperationalError
 
 from models.base import db, utcnow
 from store.webhooks.http import Outcome
@@ -110,9 +110,15 @@ class Sender:
             self._with_database(lambda: release(owner))
 
     def _record(self, request, outcome, owner, attempted_at):
-        kept = self._with_database(
-            lambda: record(request, outcome, owner, self.webhooks, attempted_at)
-        )
+        try:
+            kept = self._with_database(
+                lambda: record(request, outcome, owner, self.webhooks, attempted_at)
+            )
+        except IntegrityError as error:
+            # The delivery vanished in a way the lock order did not foresee: one lost log
+            # line must not stop the sender.
+            log.warning("attempt of delivery %s not recorded: %s", request.delivery.id, error)
+            return
         if kept is False:
             log.warning("lease of delivery %s lapsed during its attempt", request.delivery.id)
 

@@ -166,7 +166,9 @@ def prepare(deliveries, settings, now=None):
     renderer = WebhookRenderer(settings)
     requests = []
     for delivery in deliveries:
-        row = subscriptions[delivery.subscription_id]
+        row = subscriptions.get(delivery.subscription_id)
+        if row is None:
+            continue  # removed since the claim, with its deliveries
         keys = [row.secret]
         if row.previous_secret and row.previous_secret_until and row.previous_secret_until > now:
             keys.append(row.previous_secret)
@@ -215,18 +217,8 @@ def record(request, outcome, owner, webhooks, attempted_at, now=None):
         else:
             state, next_at = FAILED, None
     with db.atomic():
-        WebhookAttempt.create(
-            delivery=delivery.id,
-            subscription_id=delivery.subscription_id,
-            event_id=delivery.event_id,
-            webhook_id=delivery.webhook_id,
-            attempt=delivery.attempts + 1,
-            attempted_at=attempted_at,
-            status_code=outcome.status_code,
-            latency_ms=outcome.latency_ms,
-            error=outcome.error if request.body is not None else "event no longer kept",
-            response_body=outcome.response_body,
-        )
+        # The delivery first: its row lock orders this against a removal of the
+        # subscription, which locks the same rows before deleting them.
         kept = (
             WebhookDelivery.update(
                 state=state,
@@ -243,7 +235,23 @@ def record(request, outcome, owner, webhooks, attempted_at, now=None):
             )
             .execute()
         )
-        _health(delivery.subscription_id, outcome.succeeded, webhooks, now)
+        still_there = WebhookDelivery.select().where(WebhookDelivery.id == delivery.id).exists
+        if not kept and not still_there():
+            return False  # removed with its subscription meanwhile: nothing left to log
+        WebhookAttempt.create(
+            delivery=delivery.id,
+            subscription_id=delivery.subscription_id,
+            event_id=delivery.event_id,
+            webhook_id=delivery.webhook_id,
+            attempt=delivery.attempts + 1,
+            attempted_at=attempted_at,
+            status_code=outcome.status_code,
+            latency_ms=outcome.latency_ms,
+            error=outcome.error if request.body is not None else "event no longer kept",
+            response_body=outcome.response_body,
+        )
+        if request.body is not None:
+            _health(delivery.subscription_id, outcome.succeeded, webhooks, now)
     return bool(kept)
 
 

@@ -148,6 +148,11 @@ def remove_subscription(subscription_id):
     """Delete a subscription with its deliveries and their log."""
     with db.atomic():
         _subscription(subscription_id)
+        # Locks the deliveries first: a sender recording an attempt finishes before its
+        # log is deleted, or finds the delivery gone and logs nothing.
+        WebhookDelivery.update(state=SKIPPED, lease_owner=None, lease_until=None).where(
+            WebhookDelivery.subscription == subscription_id
+        ).execute()
         WebhookAttempt.delete().where(WebhookAttempt.subscription_id == subscription_id).execute()
         WebhookDelivery.delete().where(WebhookDelivery.subscription == subscription_id).execute()
         WebhookSubscription.delete().where(WebhookSubscription.id == subscription_id).execute()
