@@ -240,3 +240,16 @@ def test_a_patch_that_fulfils_an_order_reaches_the_receiver(app, client, auth, s
     assert updated["actor"].startswith("client:")
     assert changed["type"] == "stock.changed"
     assert (changed["data"]["stock_level"], changed["data"]["previous_stock_level"]) == (3, 5)
+
+
+def test_a_sender_retries_with_the_same_webhook_id(app, senders):
+    with Receiver(statuses=[500, 500], default=200) as receiver:
+        hook = factories.webhook(url=receiver.url)
+        event = factories.event()
+        sender = senders()
+        received = receiver.wait_for(3)
+        wait_until(all_succeeded(1))
+        assert sender.stop() == 0
+    assert [got.headers["webhook-id"] for got in received] == [f"msg_{event.id}_{hook.id}"] * 3
+    for got in received:
+        got.verify(hook.secret)
