@@ -58,6 +58,9 @@ STATE_REFUSALS = re.compile(
     "|SKU not found|The catalogue has no price|Must equal the items, shipping and tax"
     "|Must not exceed the items, shipping and tax|total must not exceed"
     "|Must be the id of the path|Item ids must be distinct|must have been paid"
+    # A webhook URL must resolve, to public addresses only, over https (the SSRF check
+    # asks DNS; the operator's WEBHOOK_ALLOWED_HOSTS decides the rest).
+    "|does not resolve|which is not public|Must use https"
 )
 
 

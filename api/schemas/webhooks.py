@@ -1,6 +1,6 @@
 """Shapes of webhook subscriptions and their attempt log (events.md §3), for the document."""
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import EXCLUDE, RAISE, Schema, fields, pre_load
 
 from api.schemas.common import DateTimeSchema, MetaSchema, PageQuerySchema
 from store.webhooks.bodies import NewSubscriptionBody, SubscriptionChangeBody
@@ -79,4 +79,10 @@ class AttemptListEnvelope(Schema):
 
 
 class AttemptListQuerySchema(PageQuerySchema):
-    pass
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def gather(self, data, **kwargs):
+        """Keep the page arguments when given (empty: not given)."""
+        return {key: data.get(key) for key in self.PAGE_KEYS if data.get(key, "") != ""}

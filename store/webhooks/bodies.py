@@ -1,11 +1,17 @@
 """The bodies that create and change a subscription, strict, for the API and Python alike."""
 
-from marshmallow import ValidationError, validates
+from marshmallow import ValidationError, validate
 
 from store.fields import Flag, Items, StrictBody, Text
 from store.webhooks.types import PATTERNS
 
 MAX_EVENTS = len(PATTERNS)
+# The URLs the check may accept, as the document describes them: http(s), a host name or
+# IPv4 address, a port, a path without a fragment. Whether it resolves, and only to public
+# addresses, only the check itself can tell.
+URL_PATTERN = (
+    r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[1-9][0-9]{0,3})?(/[!-\"$-~]*)?$"
+)
 
 
 def _pattern(value):
@@ -17,28 +23,35 @@ def _events(**kwargs):
     return Items(
         Text(max_length=40, validate=[_pattern], metadata={"enum": list(PATTERNS)}),
         metadata={"description": "Event types, or a family's prefix (`order.*`)."},
+        validate=validate.Length(
+            min=1, max=MAX_EVENTS * 2, error="Must name 1 to {max} event types."
+        ),
+        **kwargs,
+    )
+
+
+def _url(**kwargs):
+    return Text(
+        max_length=2000,
+        pattern=URL_PATTERN,
+        metadata={
+            "example": "https://3pl.example.com/hooks/store",
+            "description": "https, to a host that resolves to public addresses only (plain "
+            "http and private addresses only for hosts in WEBHOOK_ALLOWED_HOSTS).",
+        },
         **kwargs,
     )
 
 
 class SubscriptionChangeBody(StrictBody):
-    url = Text(max_length=2000, metadata={"example": "https://3pl.example.com/hooks/store"})
+    url = _url()
     events = _events()
     active = Flag()
     include_imported = Flag()
 
-    @validates("events")
-    def some_events(self, value, **kwargs):
-        if not value:
-            raise ValidationError("Must name at least one event type.")
-        if len(value) > MAX_EVENTS * 2:
-            raise ValidationError(f"Must name at most {MAX_EVENTS * 2} event types.")
-
 
 class NewSubscriptionBody(SubscriptionChangeBody):
-    url = Text(
-        max_length=2000, required=True, metadata={"example": "https://3pl.example.com/hooks"}
-    )
+    url = _url(required=True)
     events = _events(required=True)
     active = Flag(load_default=True)
     include_imported = Flag(load_default=False)
