@@ -2,11 +2,12 @@
 numbers them from the locked "last" mark as its final statements, so ids follow commit order
 with no gaps. Reading and pruning the feed: store.feed."""
 
+import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import orjson
-from peewee import MySQLDatabase
+from peewee import MySQLDatabase, SqliteDatabase
 
 from models.base import db, locking_atomic, utcnow
 from models.compiled import CompiledQuery
@@ -37,8 +38,13 @@ _batch = ContextVar("cs_event_batch", default=None)
 _TAKE_IDS = {
     "returning": "UPDATE event_mark SET value = value + {p} WHERE name = 'last' RETURNING value",
     "mysql": "UPDATE event_mark SET value = LAST_INSERT_ID(value + %s) WHERE name = 'last'",
+    # SQLite before 3.35: the UPDATE, then its own value (the write lock is held anyway).
+    "update": "UPDATE event_mark SET value = value + ? WHERE name = 'last'",
+    "read": "SELECT value FROM event_mark WHERE name = 'last'",
 }
+_SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 _INSERTS = {}
+INSERT_BATCH = 100
 
 
 class Batch:
@@ -92,6 +98,9 @@ def _take_ids(count):
     if isinstance(database, MySQLDatabase):
         cursor = database.execute_sql(_TAKE_IDS["mysql"], (count,))
         return cursor.lastrowid
+    if isinstance(database, SqliteDatabase) and not _SQLITE_RETURNING:
+        database.execute_sql(_TAKE_IDS["update"], (count,))
+        return database.execute_sql(_TAKE_IDS["read"]).fetchone()[0]
     sql = _TAKE_IDS["returning"].format(p=database.param)
     return database.execute_sql(sql, (count,)).fetchone()[0]
 
@@ -117,11 +126,16 @@ def _write(events):
     last = _take_ids(len(events))
     first = last - len(events) + 1
     now = utcnow()
-    values = {}
-    for index, (event_type, actor, imported, data) in enumerate(events):
-        row = (first + index, event_type, now, actor, imported, data)
-        values.update({f"v{index}_{column}": value for column, value in enumerate(row)})
-    _insert(len(events)).execute(**values)
+    # In INSERTs of at most INSERT_BATCH rows: few statement shapes to compile and keep,
+    # and within every database's limit on parameters.
+    for start in range(0, len(events), INSERT_BATCH):
+        values = {}
+        for index, (event_type, actor, imported, data) in enumerate(
+            events[start : start + INSERT_BATCH]
+        ):
+            row = (first + start + index, event_type, now, actor, imported, data)
+            values.update({f"v{index}_{column}": value for column, value in enumerate(row)})
+        _insert(len(values) // len(row)).execute(**values)
     if before_commit is not None:
         before_commit(first, last)
 

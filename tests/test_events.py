@@ -313,3 +313,12 @@ def test_placing_an_order_costs_a_fixed_number_of_queries(app, shirt):
     # rows, the order in four), then its three events: the new levels (one read per kind of
     # record moved), the mark moved, one INSERT.
     assert counted.count == EXPECTED_PLACE_QUERIES
+
+
+def test_sqlite_without_returning_takes_ids_in_two_statements(app, backend, shirt, monkeypatch):
+    if backend != "sqlite":
+        pytest.skip("SQLite only")
+    monkeypatch.setattr("store.events._SQLITE_RETURNING", False)
+    for _ in range(2):
+        stock.set_stock_by_sku("SHIRT", StockChange.of(adjustment=Decimal(1)))
+    assert [row.id for row in Event.select().order_by(Event.id)] == [1, 2]

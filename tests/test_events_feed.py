@@ -214,3 +214,9 @@ def test_a_read_is_one_range_query(client, reader):
         client.get(f"{URL}?after=2", headers=reader)
     # Caught up: the pruned mark is read too, to tell "nothing new" from "pruned".
     assert counted.count == 3
+
+
+def test_a_transaction_with_many_events_writes_them_all_in_order(client, reader):
+    emit(*["stock.changed"] * 250)
+    emit("order.created")
+    assert read(client, reader, "limit=1000") == (list(range(1, 252)), 251)

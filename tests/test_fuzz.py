@@ -18,6 +18,9 @@ from hypothesis import HealthCheck, settings
 
 from app import create_app
 from models.clients import ALL_SCOPES
+from store import orders as store_orders
+from store import stock
+from store.stock import StockChange
 from tests import factories
 from tests.conftest import TEST_SECRET
 
@@ -91,6 +94,10 @@ def seeded(app):
     ]
     variations = [v for p in made for v in p.variations] + list(plain.variations)
     products = [*made, plain]
+    # Events for the feed to serve: stock changes and a placed order.
+    store_settings = app.extensions["community_store_api"].settings
+    stock.set_stock_by_sku("ABCD-L", StockChange.of(level=Decimal(7)))
+    store_orders.create_order({"items": [{"sku": "ABCD", "quantity": 1}]}, "app", store_settings)
     return {
         "order_id": [o.id for o in orders],
         "product_id": [p.id for p in products],
