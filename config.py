@@ -79,6 +79,12 @@ class Config:
         self.CS_MAX_BULK_LINES = env_int("MAX_BULK_LINES", 10_000)
         self.CS_API_PREFIX = env("API_PREFIX", "/cs/api/v1")
         self.CS_TOKEN_PATH = env("TOKEN_PATH", "/oauth/2.0/token")
+        self.CS_WEBHOOK_ALLOWED_HOSTS = env("WEBHOOK_ALLOWED_HOSTS", "")
+        self.CS_WEBHOOK_RETRY_SCHEDULE = env("WEBHOOK_RETRY_SCHEDULE") or None
+        self.CS_WEBHOOK_TIMEOUT = env("WEBHOOK_TIMEOUT") or None
+        self.CS_WEBHOOK_DISABLE_AFTER = env("WEBHOOK_DISABLE_AFTER") or None
+        self.CS_WEBHOOK_POLL_INTERVAL = env("WEBHOOK_POLL_INTERVAL") or None
+        self.CS_WEBHOOK_LEASE = env("WEBHOOK_LEASE") or None
         self.CS_EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 
     def as_dict(self):
@@ -90,6 +96,30 @@ class Config:
 
 class ConfigurationError(RuntimeError):
     """A setting that would make the service misbehave; the service does not start."""
+
+
+# Retries after a failed webhook attempt, in seconds from its end (events.md §3): 5 s,
+# 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; then the delivery has failed.
+WEBHOOK_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What the API, the CLI and the sender read about webhooks."""
+
+    # Hosts (names or addresses, lower case) that may resolve to private addresses and be
+    # reached over plain http: the operator's own receivers.
+    allowed_hosts: frozenset = frozenset()
+    retry_schedule: tuple = WEBHOOK_RETRY_SCHEDULE
+    # Seconds an attempt may take, all of it (connecting, sending, the answer).
+    timeout: float = 10.0
+    # Seconds of failures with no success after which a subscription is disabled.
+    disable_after: float = 3 * 24 * 3600.0
+    # Seconds the sender sleeps when it found nothing to do.
+    poll_interval: float = 0.25
+    # Seconds a sender holds a claimed delivery: well over `timeout`, so a live sender's
+    # claim never lapses while its attempt runs.
+    lease: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -114,6 +144,7 @@ class Settings:
     token_failure_window: int
     # An order may take more stock than there is, leaving negative levels.
     allow_backorders: bool = False
+    webhooks: WebhookSettings = WebhookSettings()
     # Days the change feed keeps its events (`cs events prune`).
     event_retention_days: int = 30
     # The most lines of one PATCH /stock (or CSV import).
@@ -264,6 +295,64 @@ def _base_url_problem(value):
     return None
 
 
+def _seconds(config, key, setting, default, minimum=0.0):
+    raw = config.get(key)
+    if raw is None or raw == "":
+        return float(default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{setting} must be a number of seconds, got {raw!r}") from None
+    if not minimum <= value < 10**9:
+        raise ConfigurationError(f"{setting} must be at least {minimum} seconds, got {raw!r}")
+    return value
+
+
+def _schedule(raw):
+    if raw is None or raw == "":
+        return WEBHOOK_RETRY_SCHEDULE
+    values = raw if isinstance(raw, (list, tuple)) else str(raw).replace(",", " ").split()
+    try:
+        schedule = tuple(float(value) for value in values)
+    except (TypeError, ValueError):
+        schedule = ()
+    if not all(0 <= value < 10**9 for value in schedule):
+        schedule = ()
+    if not schedule and values:
+        raise ConfigurationError(
+            f"WEBHOOK_RETRY_SCHEDULE must be seconds separated by commas, got {raw!r}"
+        )
+    return schedule
+
+
+def _allowed_hosts(raw):
+    words = raw if isinstance(raw, (list, tuple, set, frozenset)) else (raw or "").split(",")
+    hosts = set()
+    for word in words:
+        host = word.strip().lower().strip("[]")
+        if host:
+            hosts.add(host.rstrip("."))
+    return frozenset(hosts)
+
+
+def load_webhook_settings(config):
+    settings = WebhookSettings(
+        allowed_hosts=_allowed_hosts(config.get("CS_WEBHOOK_ALLOWED_HOSTS")),
+        retry_schedule=_schedule(config.get("CS_WEBHOOK_RETRY_SCHEDULE")),
+        timeout=_seconds(config, "CS_WEBHOOK_TIMEOUT", "WEBHOOK_TIMEOUT", 10, 0.1),
+        disable_after=_seconds(
+            config, "CS_WEBHOOK_DISABLE_AFTER", "WEBHOOK_DISABLE_AFTER", 3 * 24 * 3600
+        ),
+        poll_interval=_seconds(
+            config, "CS_WEBHOOK_POLL_INTERVAL", "WEBHOOK_POLL_INTERVAL", 0.25, 0.01
+        ),
+        lease=_seconds(config, "CS_WEBHOOK_LEASE", "WEBHOOK_LEASE", 60, 1),
+    )
+    if settings.lease <= settings.timeout:
+        raise ConfigurationError("WEBHOOK_LEASE must be longer than WEBHOOK_TIMEOUT")
+    return settings
+
+
 def load_settings(config, instance_path):
     tz_name = config.get("CS_STORE_TIMEZONE") or "UTC"
     code = _currency(config.get("CS_STORE_CURRENCY") or "USD")
@@ -290,6 +379,7 @@ def load_settings(config, instance_path):
         ),
         token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
         allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
+        webhooks=load_webhook_settings(config),
         event_retention_days=_positive(config, "CS_EVENT_RETENTION_DAYS", "EVENT_RETENTION_DAYS"),
         max_bulk_lines=_positive(config, "CS_MAX_BULK_LINES", "MAX_BULK_LINES"),
     )

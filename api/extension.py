@@ -20,6 +20,7 @@ from api import (
     products,
     statuses,
     stock,
+    webhooks,
 )
 from api import store_config as config_views
 from api.auth import issuer
@@ -37,6 +38,7 @@ RESOURCE_BLUEPRINTS = [
     orders.blp,
     products.blp,
     stock.blp,
+    webhooks.blp,
     events.blp,
     bulk_stock.blp,
 ]

@@ -1,9 +1,9 @@
-"""The `cs` command group: schema, integrations, statuses, the change feed, demo data,
-stock and order CSV."""
+"""The `cs` command group: schema, integrations, statuses, the change feed, webhooks, demo
+data, stock and order CSV."""
 
 import click
 
-from commands import clients, database, demo, events, orders, statuses, stock
+from commands import clients, database, demo, events, orders, statuses, stock, webhooks
 
 
 @click.group("cs")
@@ -18,3 +18,4 @@ cli.add_command(events.group)
 cli.add_command(demo.demo)
 cli.add_command(stock.group)
 cli.add_command(orders.group)
+cli.add_command(webhooks.group)

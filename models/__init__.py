@@ -21,6 +21,7 @@ from models.idempotency import IdempotencyKey
 from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
 from models.statuses import FulfilmentStatus
 from models.token_failures import TokenFailure
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 ALL_MODELS = [
     FulfilmentStatus,
@@ -46,6 +47,9 @@ ALL_MODELS = [
     IdempotencyKey,
     Event,
     EventMark,
+    WebhookSubscription,
+    WebhookDelivery,
+    WebhookAttempt,
 ]
 
 __all__ = ["ALL_MODELS", "db"] + [model.__name__ for model in ALL_MODELS]

@@ -13,6 +13,7 @@ SCOPES = {
     "cs:config:read": "Read the store configuration",
     "cs:products:manage": "Create, replace, change and delete products (not stock levels)",
     "cs:orders:manage": "Create and replace orders; change their payment state",
+    "cs:webhooks:manage": "Create, change and remove webhook subscriptions; read their log",
 }
 ALL_SCOPES = tuple(SCOPES)
 # What an integration may have when none are named: the v1 scopes. The others are granted

@@ -266,3 +266,78 @@ def catalog_rows():
         model.__name__: list(model.select().order_by(*model._meta.get_primary_keys()).tuples())
         for model in tables
     }
+
+
+# --- events and webhooks ---
+
+
+def event(event_type="order.updated", data=None, imported=False, actor="cli", when=None):
+    """An event, its id taken from the "last" mark the way the store's writes take it."""
+    from models.base import db, utcnow
+    from models.events import Event, EventMark
+
+    with db.atomic():
+        EventMark.update(value=EventMark.value + 1).where(EventMark.name == "last").execute()
+        event_id = EventMark.get_by_id("last").value
+        return Event.create(
+            id=event_id,
+            type=event_type,
+            occurred_at=when or utcnow(),
+            actor=actor,
+            imported=imported,
+            data=json.dumps(data if data is not None else {"order": {"id": event_id}}),
+        )
+
+
+def webhook(url="https://93.184.215.14/hooks", events="order.*", **fields):
+    from models.webhooks import WebhookSubscription
+    from store.webhooks.signing import new_secret
+
+    values = {"url": url, "events": events, "secret": new_secret(), **fields}
+    return WebhookSubscription.create(**values)
+
+
+def webhook_attempt(subscription, event_id=1, **fields):
+    import datetime as _datetime
+
+    from models.webhooks import WebhookAttempt, WebhookDelivery
+    from store.webhooks.subscriptions import webhook_id
+
+    delivery = WebhookDelivery.create(
+        subscription=subscription,
+        event_id=event_id,
+        webhook_id=webhook_id(subscription.id, event_id),
+        state="succeeded",
+        attempts=1,
+    )
+    values = {
+        "delivery": delivery,
+        "subscription_id": subscription.id,
+        "event_id": event_id,
+        "webhook_id": delivery.webhook_id,
+        "attempt": 1,
+        "attempted_at": _datetime.datetime(2026, 11, 27, 10, 0),
+        "status_code": 200,
+        "latency_ms": 12,
+        "response_body": "ok",
+        **fields,
+    }
+    return WebhookAttempt.create(**values)
+
+
+def events(count, event_type="order.updated"):
+    """`count` events in one transaction, their ids taken from the mark at once."""
+    from models.base import db, utcnow
+    from models.events import Event, EventMark
+
+    with db.atomic():
+        EventMark.update(value=EventMark.value + count).where(EventMark.name == "last").execute()
+        last = EventMark.get_by_id("last").value
+        rows = [
+            (event_id, event_type, utcnow(), "cli", False, json.dumps({"order": {"id": event_id}}))
+            for event_id in range(last - count + 1, last + 1)
+        ]
+        fields = [Event.id, Event.type, Event.occurred_at, Event.actor, Event.imported, Event.data]
+        for start in range(0, count, 200):
+            Event.insert_many(rows[start : start + 200], fields=fields).execute()
+    return list(range(last - count + 1, last + 1))

@@ -70,6 +70,9 @@ STATE_REFUSALS = re.compile(
     "|Not a choice of the option|The variation names this option twice"
     "|Another variation has the same choices|Not a variation of this product"
     "|Variation ids must be distinct|Required while the product is active"
+    # A webhook URL must resolve, to public addresses only, over https (the SSRF check
+    # asks DNS; the operator's WEBHOOK_ALLOWED_HOSTS decides the rest).
+    "|does not resolve|which is not public|Must use https"
 )
 
 

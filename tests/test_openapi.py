@@ -268,7 +268,11 @@ def _store():
     bare = factories.product(sku=None)
     rich = factories.rich_product()
     variation = Variation.select().where(Variation.product == rich).order_by(Variation.id).first()
+    hook = factories.webhook(disabled_reason="disabled by cli", active=False)
+    factories.webhook_attempt(hook)
+    factories.webhook_attempt(hook, event_id=2, status_code=None, error="timed out")
     return {
+        "webhook_id": hook.id,
         "order_id": full.id,
         "other_order_id": refunded.id,
         "product_id": rich.id,
@@ -309,7 +313,7 @@ STOCK_BODY = {"data": {"stock_level": 7}}
 def _requests(store):
     """(documented path, method, concrete URL, body) of a successful call to each operation."""
     order, product = store["order_id"], store["product_id"]
-    variation = store["variation_id"]
+    variation, hook = store["variation_id"], store["webhook_id"]
     return [
         ("/cs/api/v1/config", "get", "/cs/api/v1/config", None),
         ("/cs/api/v1/fulfilmentstatuses", "get", "/cs/api/v1/fulfilmentstatuses", None),
@@ -355,6 +359,20 @@ def _requests(store):
             "patch",
             f"/cs/api/v1/variations/{variation}",
             STOCK_BODY,
+        ),
+        ("/cs/api/v1/webhooks", "get", "/cs/api/v1/webhooks", None),
+        ("/cs/api/v1/webhooks/{webhook_id}", "get", f"/cs/api/v1/webhooks/{hook}", None),
+        (
+            "/cs/api/v1/webhooks/{webhook_id}/deliveries",
+            "get",
+            f"/cs/api/v1/webhooks/{hook}/deliveries?paging=1",
+            None,
+        ),
+        (
+            "/cs/api/v1/webhooks/{webhook_id}",
+            "patch",
+            f"/cs/api/v1/webhooks/{hook}",
+            {"data": {"events": ["order.*", "stock.changed"]}},
         ),
         # After the PATCHes, which wrote events.
         ("/cs/api/v1/events", "get", "/cs/api/v1/events", None),
