@@ -1,8 +1,8 @@
-"""The `cs` command group: schema, integrations, statuses and demo data."""
+"""The `cs` command group: schema, integrations, statuses, demo data and imports."""
 
 import click
 
-from commands import clients, database, demo, statuses
+from commands import clients, database, demo, imports, statuses
 
 
 @click.group("cs")
@@ -14,3 +14,4 @@ cli.add_command(database.group)
 cli.add_command(clients.group)
 cli.add_command(statuses.group)
 cli.add_command(demo.demo)
+cli.add_command(imports.group)
