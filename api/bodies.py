@@ -36,3 +36,11 @@ def envelope_data():
     if "data" not in body:
         raise ApiError(400, "Bad Request", {"data": ["Missing data for required field."]})
     return body["data"]
+
+
+def body_data():
+    """The `data` object of the request's JSON body (`[]` counts as `{}`), or {} when there
+    is none: which keys a body holds, before it is read for real."""
+    body = json_body()
+    data = body.get("data") if isinstance(body, dict) else None
+    return data if isinstance(data, dict) else {}

@@ -103,10 +103,10 @@ def _open_api(app, settings):
     api.ma_plugin.converter.add_attribute_function(openapi.field_type_mapping)
     api.ma_plugin.converter.add_parameter_attribute_function(openapi.empty_means_absent)
     openapi.register_converters(api)
-    openapi.register_components(api.spec, settings.token_path)
     api.register_blueprint(issuer.blp, url_prefix=settings.token_path)
     # Body schemas are described for this store: money has its currency's digits.
     with documenting(settings):
+        openapi.register_components(api.spec, settings.token_path)
         for blueprint in RESOURCE_BLUEPRINTS:
             api.register_blueprint(blueprint, url_prefix=settings.api_prefix)
     app.register_blueprint(docs.blp, url_prefix=settings.api_prefix)

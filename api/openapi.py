@@ -9,6 +9,7 @@ from api.schemas.common import ApiErrorSchema
 from models.clients import SCOPES
 from store.fields import MOMENT_COMPONENT, moment_json_schema
 from store.orders.bodies import OrderChangeBody
+from store.products.bodies import ProductChangeBody, VariationChangeBody
 
 SECURITY_SCHEME = "oauth2"
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -124,6 +125,8 @@ def register_components(spec, token_url):
     spec.components.schema(MOMENT_COMPONENT, moment_json_schema())
     # The strict PATCH body of an order, which the lenient one's rules name (api.schemas).
     spec.components.schema("OrderChangeBody", schema=OrderChangeBody)
+    spec.components.schema("ProductChangeBody", schema=ProductChangeBody)
+    spec.components.schema("VariationChangeBody", schema=VariationChangeBody)
     for name, (description, schema, headers) in RESPONSES.items():
         spec.components.response(
             name,

@@ -3,19 +3,24 @@
 from flask import g
 from flask.views import MethodView
 
-from api.auth.scopes import holds_manage_scope, require_scope, require_scopes
+from api.auth.scopes import (
+    holds_manage_scope,
+    require_key_scopes,
+    require_scope,
+    require_scopes,
+)
 from api.blueprints import ApiBlueprint
-from api.bodies import envelope_data, json_body
+from api.bodies import body_data, envelope_data
 from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
-from api.links import external_url
 from api.pagination import page_request, paginated_response
 from api.records import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
     IF_NONE_MATCH_PARAMETER,
     NOT_MODIFIED,
+    created_response,
     if_match,
     if_none_match,
     requested_view,
@@ -141,12 +146,7 @@ PRECONDITION_FAILED = "If-Match no longer names the order's state: nothing was w
 
 def _created(order):
     """201 with the order and its absolute URL."""
-    response = data_response(order)
-    response.status_code = 201
-    response.headers["Location"] = external_url(
-        f"{state().settings.api_prefix}/orders/{order['id']}"
-    )
-    return response
+    return created_response(order, f"/orders/{order['id']}")
 
 
 @blp.route("/orders")
@@ -220,17 +220,15 @@ class OrderById(MethodView):
         settings = state().settings
         actor = client_actor(g.cs_client_id)
         if holds_manage_scope():
-            body = json_body()
-            data = body.get("data") if isinstance(body, dict) else None
-            keys = [key for key in PATCH_KEY_SCOPES if isinstance(data, dict) and key in data]
-            if "payment" in keys:
-                require_scopes(*(PATCH_KEY_SCOPES[key] for key in keys))
+            data = body_data()
+            if "payment" in data:
+                require_key_scopes(data, PATCH_KEY_SCOPES)
                 full, condition = requested_view(), if_match()
                 order = orders.update_order(
                     order_id, envelope_data(), actor, settings, condition, full
                 )
                 return data_response(order)
-            if isinstance(data, dict) and data.get("fulfilment") is not None:
+            if data.get("fulfilment") is not None:
                 require_scopes(PATCH_KEY_SCOPES["fulfilment"])
         # A v1 body: unknown keys (and, for a v1 token, `payment`) are ignored.
         body = blp.ARGUMENTS_PARSER.parse(OrderPatchSchema(), location="json")

@@ -11,7 +11,9 @@ from marshmallow import ValidationError
 from werkzeug.http import parse_etags
 
 from api.errors import ApiError
+from api.hooks import state
 from api.jsonio import data_response
+from api.links import external_url
 from api.schemas.common import full_view
 from store.etags import ANY
 
@@ -78,4 +80,21 @@ def tagged_response(document, etag):
         return Response(status=304, headers={"ETag": etag})
     response = data_response(document)
     response.headers["ETag"] = etag
+    return response
+
+
+LOCATION_HEADER = {
+    "Location": {
+        "description": "The record's absolute URL.",
+        "schema": {"type": "string", "format": "uri"},
+    }
+}
+
+
+def created_response(document, path):
+    """201 with `{"data": document}` and the absolute URL of `path` (under the API prefix,
+    e.g. `/orders/12`) in Location."""
+    response = data_response(document)
+    response.status_code = 201
+    response.headers["Location"] = external_url(f"{state().settings.api_prefix}{path}")
     return response

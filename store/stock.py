@@ -5,11 +5,19 @@ from typing import NamedTuple
 
 from peewee import SQL
 
-from models.base import MAX_UNITS, SCALE, locking_atomic, to_units, utcnow
+from models.base import (
+    MAX_UNITS,
+    SCALE,
+    for_update_if_supported,
+    locking_atomic,
+    to_units,
+    utcnow,
+)
 from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
 from models.compiled import CompiledQuery
+from store import products
 from store.errors import Invalid, NotFound
-from store.products import get_product
+from store.etags import require_match
 from store.render import number
 
 # The longest SKU a product or variation can have: a longer one exists nowhere.
@@ -256,7 +264,7 @@ def _update(model, record_id, change, now):
     return model.update(values).where(*where).execute()
 
 
-def _apply(owner, change):
+def apply_change(owner, change):
     """Apply a change to a product or variation in the caller's transaction, which then
     reads the record (absent: not found). A no-op writes nothing at all; an adjustment that
     would leave the range raises Invalid and changes nothing."""
@@ -286,19 +294,26 @@ def set_stock_by_sku(sku, change):
         owner, record = found
         if change.is_noop:
             return record
-        _apply(owner, change)
+        apply_change(owner, change)
         return _record(owner)
 
 
 def set_variation_stock(variation_id, change):
     """Change a variation's stock; its record."""
     with locking_atomic():
-        _apply(Owner(VARIATION_SKU, variation_id), change)
+        apply_change(Owner(VARIATION_SKU, variation_id), change)
         return variation_stock(variation_id)
 
 
-def set_product_stock(product_id, change, settings):
-    """Change a product's own stock; the whole product document."""
+def set_product_stock(product_id, change, settings, if_match=None, full=False):
+    """Change a product's own stock; the whole product document (with `full`, its full
+    view). `if_match` (as store.etags.require_match takes it) makes the change
+    conditional: the product's row is locked, then its tag compared."""
     with locking_atomic():
-        _apply(Owner(PRODUCT_SKU, product_id), change)
-        return get_product(product_id, settings)
+        if if_match is not None:
+            query = Product.select(Product.id).where(Product.id == product_id)
+            if not list(for_update_if_supported(query).tuples()):
+                raise NotFound("Product not found")
+            require_match(if_match, products.current_etag(product_id, settings))
+        apply_change(Owner(PRODUCT_SKU, product_id), change)
+        return products.get_product(product_id, settings, full)

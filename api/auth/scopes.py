@@ -91,6 +91,12 @@ def require_scopes(*scopes):
         raise _insufficient_scope(missing, "and")
 
 
+def require_key_scopes(data, key_scopes):
+    """Refuse the request (403 naming what is missing) unless the token carries the scope
+    of every key of `data` that `key_scopes` ({key: scope}) names (manage.md §1)."""
+    require_scopes(*(scope for key, scope in key_scopes.items() if key in data))
+
+
 def require_scope(scope, *alternatives):
     """Let a view run only for a valid token that carries `scope` or one of `alternatives`.
 

@@ -1,6 +1,6 @@
 """Shapes of products and stock records: the OpenAPI document, the list query, stock PATCH."""
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load
 
 from api.schemas.common import (
     PRODUCT_FULL_VIEW,
@@ -13,8 +13,15 @@ from api.schemas.common import (
 )
 from models.catalog import OPTION_TYPES
 from store.products import FilterError, parse_filter
+from store.products.bodies import (
+    NewProductBody,
+    ProductBody,
+    ProductChangeBody,
+    VariationChangeBody,
+)
 from store.products.listing import MAX_CONDITIONS
 from store.products.listing import MAX_LENGTH as MAX_FILTER_LENGTH
+from store.products.state import STOCK_KEYS
 from store.stock import MAX_QUANTITY, StockChange, check_quantity
 from store.stock import QUANTITY_RANGE as RANGE
 
@@ -291,3 +298,60 @@ class StockPatchSchema(Schema):
     @post_load
     def change(self, data, **kwargs):
         return data["data"]
+
+
+# --- manage bodies (manage.md §3): documentation; the store reads them ---
+
+# The keys that make a PATCH body a catalog change (strict, cs:products:manage); the
+# stock keys need cs:products:write.
+CATALOG_KEYS = tuple(
+    key
+    for key in ProductChangeBody._declared_fields
+    if key not in (*STOCK_KEYS, "id", "date_updated")
+)
+VARIATION_CATALOG_KEYS = tuple(
+    key for key in VariationChangeBody._declared_fields if key not in (*STOCK_KEYS, "id")
+)
+
+
+def _strict_when_catalog(keys, component):
+    """JSON Schema: a body whose `data` holds a catalog key is the strict `component`."""
+    return {
+        "if": {
+            "properties": {
+                "data": {"type": "object", "anyOf": [{"required": [key]} for key in keys]}
+            },
+            "required": ["data"],
+        },
+        "then": {
+            "properties": {"data": {"$ref": f"#/components/schemas/{component}"}},
+            "additionalProperties": False,
+        },
+    }
+
+
+class NewProductEnvelope(Schema):
+    class Meta:
+        unknown = RAISE
+
+    data = fields.Nested(NewProductBody, required=True)
+
+
+class ProductPutEnvelope(Schema):
+    class Meta:
+        unknown = RAISE
+
+    data = fields.Nested(ProductBody, required=True)
+
+
+class ProductPatchEnvelope(StockPatchSchema):
+    """A stock change (cs:products:write; lax, as in v1), or with any catalog key a
+    strict ProductChangeBody (cs:products:manage, and write for stock keys beside)."""
+
+    OPENAPI_RULES = _strict_when_catalog(CATALOG_KEYS, "ProductChangeBody")
+
+
+class VariationPatchEnvelope(StockPatchSchema):
+    """A stock change, or with any catalog key a strict VariationChangeBody."""
+
+    OPENAPI_RULES = _strict_when_catalog(VARIATION_CATALOG_KEYS, "VariationChangeBody")

@@ -1,4 +1,5 @@
-"""Products: listing and reading the catalogue (products.md)."""
+"""Products: listing and reading the catalogue (products.md); creating, replacing,
+changing and deleting products (manage.md §3)."""
 
 from store.errors import NotFound
 from store.etags import matches
@@ -16,16 +17,28 @@ from store.products.listing import (
     page_ids,
     parse_filter,
 )
+from store.products.writes import (
+    create_product,
+    delete_product,
+    put_product,
+    update_product,
+    update_variation,
+)
 
 __all__ = [
     "FilterError",
+    "create_product",
     "current_etag",
+    "delete_product",
     "get_product",
     "get_tagged_product",
     "list_products",
     "parse_filter",
+    "put_product",
     "render_product",
     "render_products",
+    "update_product",
+    "update_variation",
 ]
 
 
