@@ -23,7 +23,6 @@ from tests.servers import ROOT, Gunicorn, cs_command, migrated_sqlite_env
 
 pytestmark = pytest.mark.slow
 
-ONLY = "statuses,orders"  # TEMPORARY until put_product
 DEMO = ("--orders", "300", "--products", "30")
 SOURCE_SCOPES = (
     "cs:orders:read cs:orders:write cs:orders:manage "
@@ -89,8 +88,6 @@ def import_command(database_url, source, *options, env=None):
 
 def run_import(database_url, source, *options, env=None, ok=True):
     """Run the import to its end: its JSON summary (or, with ok=False, the process)."""
-    if "--only" not in options:
-        options = ("--only", ONLY, *options)
     args, environment = import_command(database_url, source, "--json", *options, env=env)
     done = subprocess.run(args, cwd=ROOT, env=environment, capture_output=True, text=True)
     if not ok:
@@ -125,7 +122,7 @@ def snapshot(store):
 def assert_same(source, target):
     theirs, ours = snapshot(source), snapshot(target)
     assert theirs["totals"] == ours["totals"]
-    for kind in [k for k in ("products", "orders") if k in ONLY]:
+    for kind in ("products", "orders"):
         assert sorted(theirs[kind]) == sorted(ours[kind])
         differ = [key for key in theirs[kind] if theirs[kind][key] != ours[kind][key]]
         assert differ == [], f"{kind} differ: {differ[:5]}"
@@ -145,15 +142,13 @@ def test_copy_is_exact_and_a_rerun_changes_nothing(source, target, database_url)
     copied = assert_same(source, target)
     assert len(copied["orders"]) == 300
     assert copied["totals"]["incomplete"] > 0 and copied["totals"]["cancelled=true"] > 0
-    if "products" in ONLY:
-        assert counts(first, "products") == (30, 0, 0, 0)
+    assert counts(first, "products") == (30, 0, 0, 0)
     assert counts(first, "orders") == (300, 0, 0, 0)
     assert first["source_kind"] == "community-store-api-python"
-    assert ImportRecord.select().count() == (330 if "products" in ONLY else 300)
+    assert ImportRecord.select().count() == 330
 
     again = run_import(database_url, source)
-    if "products" in ONLY:
-        assert counts(again, "products") == (0, 0, 30, 0)
+    assert counts(again, "products") == (0, 0, 30, 0)
     assert counts(again, "orders") == (0, 0, 300, 0)
     assert again["statuses"]["unchanged"] == 6
     assert_same(source, target)
@@ -171,15 +166,14 @@ def test_changes_on_the_source_are_copied_by_the_next_run(source, target, databa
 
     again = run_import(database_url, source)
     assert counts(again, "orders")[1] == 2 or counts(again, "orders")[1] == 1
-    if "products" in ONLY:
-        assert counts(again, "products") == (0, 2, 28, 0)
+    assert counts(again, "products") == (0, 2, 28, 0)
     assert_same(source, target)
 
 
 def test_a_killed_import_completes_on_the_next_run(source, target, database_url, tmp_path):
     with FlakyProxy(source.url, hold_after=2) as proxy:
         via = Store(proxy.url, source.client_id, source.secret)
-        args, environment = import_command(database_url, via, "--json", "--only", ONLY)
+        args, environment = import_command(database_url, via, "--json")
         process = subprocess.Popen(
             args, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
