@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 DEMO = ("--orders", "300", "--products", "30")
 SOURCE_SCOPES = (
     "cs:orders:read cs:orders:write cs:orders:manage "
-    "cs:products:read cs:products:write cs:config:read"
+    "cs:products:read cs:products:write cs:products:manage cs:config:read"
 )
 
 
@@ -157,17 +157,32 @@ def test_copy_is_exact_and_a_rerun_changes_nothing(source, target, database_url)
 def test_changes_on_the_source_are_copied_by_the_next_run(source, target, database_url):
     run_import(database_url, source)
     with source.client() as api:
-        orders = [o["id"] for o in api.get("/orders", {"paging": 3})["data"]]
-        api.patch(f"/orders/{orders[0]}", {"fulfilment": {"handle": "shipped"}})
-        api.patch(f"/orders/{orders[1]}", {"payment": {"paid": True, "reference": "r-1"}})
-        products = api.get("/products", {"paging": 2})["data"]
-        for product in products:
-            api.patch(f"/products/{product['id']}", {"stock_adjustment": 7})
+        unpaid = api.get("/orders", {"paymentStatus": "unpaid", "paging": 1})["data"][0]
+        api.patch(f"/orders/{unpaid['id']}", {"payment": {"paid": True, "reference": "r-1"}})
+        shipped = [
+            order
+            for order in api.get("/orders", {"paging": 10})["data"]
+            if order["fulfilment"]["handle"] != "returned" and order["id"] != unpaid["id"]
+        ][:2]
+        for order in shipped:
+            api.patch(f"/orders/{order['id']}", {"fulfilment": {"handle": "returned"}})
+        first, second, gone = api.get("/products", {"paging": 3})["data"]
+        api.patch(f"/products/{first['id']}", {"stock_adjustment": 7})
+        api.patch(f"/products/{second['id']}", {"stock_adjustment": -1})
+        api.request("DELETE", f"/products/{gone['id']}")
 
     again = run_import(database_url, source)
-    assert counts(again, "orders")[1] == 2 or counts(again, "orders")[1] == 1
-    assert counts(again, "products") == (0, 2, 28, 0)
+    assert counts(again, "orders") == (0, 3, 297, 0)
+    assert counts(again, "products") == (0, 2, 27, 0)
+    assert again["products"]["gone"] == [gone["id"]] and again["products"]["pruned"] == 0
+    with target.client() as api:
+        assert api.get(f"/products/{gone['id']}")["data"]["id"] == gone["id"]
+
+    pruned = run_import(database_url, source, "--prune")
+    assert counts(pruned, "products") == (0, 0, 29, 0)
+    assert pruned["products"]["gone"] == [gone["id"]] and pruned["products"]["pruned"] == 1
     assert_same(source, target)
+    assert run_import(database_url, source)["products"]["gone"] == []
 
 
 def test_a_killed_import_completes_on_the_next_run(source, target, database_url, tmp_path):
