@@ -1,12 +1,14 @@
 """The v1 client against a real server: one token for many calls and a new one before
 expiry, retries that honour Retry-After, pages by their count, typed errors."""
 
+import re
+
 import pytest
 
 from csclient import AuthError, Client, NotFound, TransportError, Unavailable
 from tests import factories
 from tests.import_servers import FlakyProxy, OriginalStore
-from tests.servers import free_port
+from tests.servers import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +113,15 @@ def test_errors_are_typed(server, credentials):
     with pytest.raises(AuthError) as raised:
         Client(server.url, credentials[0], "wrong").get("/config")
     assert raised.value.status == 401
+
+
+def test_the_documented_example_runs(server, credentials, monkeypatch, capsys):
+    text = (ROOT / "docs" / "client.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.setenv("CS_URL", server.url)
+    monkeypatch.setenv("CS_CLIENT_ID", credentials[0])
+    monkeypatch.setenv("CS_CLIENT_SECRET", credentials[1])
+    exec(compile(code, "docs/client.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "as expected: ['Order not found']" in printed
+    assert "tokens requested: 1 retries: 0" in printed
