@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from csclient import Client
+from models.catalog import Product
 from models.imports import ImportRecord
 from models.orders import Order
 from store.orders import PAYMENT_STATUSES
@@ -232,15 +233,26 @@ def test_differing_settings_are_refused_before_writing(source, app, database_url
 def test_records_this_store_made_are_skipped_and_reported(source, target, database_url):
     with source.client() as api:
         newest = api.get("/orders", {"paging": 1})["data"][0]["id"]
+        same_id, same_sku = api.get("/products", {"paging": 2})["data"]
     mine = factories.order(id=newest, customer_email="local@example.com")
+    factories.product(id=same_id["id"], name="Ours", sku="OURS-1")
+    factories.product(name="Also ours", sku=same_sku["sku"])
     summary = run_import(database_url, source)
     assert counts(summary, "orders") == (299, 0, 0, 1)
     assert summary["orders"]["skipped_reasons"] == [
         {"reason": "order exists here, made by this store", "count": 1, "ids": [newest]}
     ]
+    assert counts(summary, "products") == (28, 0, 0, 2)
+    reasons = {skip["reason"]: skip["ids"] for skip in summary["products"]["skipped_reasons"]}
+    assert reasons["product exists here, made by this store"] == [same_id["id"]]
+    assert [ids for reason, ids in reasons.items() if same_sku["sku"] in reason] == [
+        [same_sku["id"]]
+    ]
     assert Order.get_by_id(mine.id).customer_email == "local@example.com"
+    assert Product.get_by_id(same_id["id"]).name == "Ours"
     again = run_import(database_url, source)
     assert counts(again, "orders") == (0, 0, 299, 1)
+    assert counts(again, "products") == (0, 0, 28, 2)
 
 
 def test_dry_run_writes_nothing(source, target, database_url):

@@ -87,3 +87,13 @@ def test_a_dry_run_of_the_original_writes_nothing(original, settings):
     assert (summary["products"]["created"], summary["orders"]["created"]) == (3, 4)
     assert [(s.handle, s.name) for s in statuses.statuses()] == before
     assert products.render_products([31, 22, 13], settings) == []
+
+
+def test_the_text_summary_names_every_outcome(original, settings):
+    with Client(original.url, "anyone", "secret") as source:
+        lines = list(import_v1(source, original.url, settings).lines())
+    assert lines[0] == f"Imported from {original.url} (community-store-api-php)"
+    assert "products: 3 created, 0 replaced, 0 unchanged, 0 skipped" in lines
+    assert "orders: 4 created, 0 replaced, 0 unchanged, 0 skipped" in lines
+    assert "  lost: weight (3 records)" in lines
+    assert any(line.startswith("lost: orders awaiting an external payment") for line in lines)
