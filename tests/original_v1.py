@@ -197,5 +197,8 @@ ORDERS = [
         refunded={"date": when("2021-04-02 12:00:00"), "reason": "Damaged"},
     ),
     _order(101, "2021-04-01 09:00:00", "incomplete", "Awaiting Processing"),
+    # The original stores any tracking URL; this service takes only http(s) ones.
+    _order(100, "2021-03-31 09:00:00", "shipped", "Shipped"),
 ]
+ORDERS[-1]["fulfilment"]["tracking_url"] = "ftp://tracking.example.com/100"
 CANCELLED = {103}

@@ -34,6 +34,7 @@ def test_the_original_is_copied_with_its_losses_listed(original, settings):
     ]
     assert summary["statuses"]["created"] == 1
     assert (summary["products"]["created"], summary["orders"]["created"]) == (3, 4)
+    assert_refused_tracking_url(summary)
     losses = {loss["what"]: loss["records"] for loss in summary["products"]["losses"]}
     assert losses == {
         "weight": 3,
@@ -71,10 +72,20 @@ def test_the_original_is_copied_with_its_losses_listed(original, settings):
     assert refunded["fulfilment"]["handle"] == "awaiting_stock"
 
 
+def assert_refused_tracking_url(summary):
+    [refused] = summary["orders"]["skipped_reasons"]
+    assert refused["ids"] == [100] and refused["reason"].startswith("refused: ")
+    assert "tracking_url" in refused["reason"]
+
+
 def test_pages_are_followed_by_their_count_and_a_rerun_writes_nothing(original, settings):
     run(original, settings)
-    past_the_end = [path for _, path in original.requests if "page=3" in path]
-    assert past_the_end == []  # 3 products and 4 orders, 2 per page: 2 pages each
+    past_the_end = [
+        path
+        for _, path in original.requests
+        if "page=4" in path or ("page=3" in path and "products" in path)
+    ]
+    assert past_the_end == []  # 3 products and 5 orders, 2 per page: 2 and 3 pages
     again = run(original, settings)
     for kind, total in (("statuses", 7), ("products", 3), ("orders", 4)):
         assert again[kind]["unchanged"] == total, kind
@@ -85,6 +96,7 @@ def test_a_dry_run_of_the_original_writes_nothing(original, settings):
     before = [(s.handle, s.name) for s in statuses.statuses()]
     summary = run(original, settings, dry_run=True)
     assert (summary["products"]["created"], summary["orders"]["created"]) == (3, 4)
+    assert_refused_tracking_url(summary)
     assert [(s.handle, s.name) for s in statuses.statuses()] == before
     assert products.render_products([31, 22, 13], settings) == []
 
@@ -94,6 +106,6 @@ def test_the_text_summary_names_every_outcome(original, settings):
         lines = list(import_v1(source, original.url, settings).lines())
     assert lines[0] == f"Imported from {original.url} (community-store-api-php)"
     assert "products: 3 created, 0 replaced, 0 unchanged, 0 skipped" in lines
-    assert "orders: 4 created, 0 replaced, 0 unchanged, 0 skipped" in lines
+    assert "orders: 4 created, 0 replaced, 0 unchanged, 1 skipped" in lines
     assert "  lost: weight (3 records)" in lines
     assert any(line.startswith("lost: orders awaiting an external payment") for line in lines)

@@ -12,16 +12,20 @@ from models.imports import ImportRecord
 from models.orders import Order
 from store import orders, products
 from store.errors import StoreError
+from store.fields import load
+from store.orders.writes import RECORDED_ORDER
+from store.products.writes import PRODUCT as PRODUCT_BODY
 
 
 class Kind(NamedTuple):
     """One kind of copied record: its name in the provenance table, its table, how this
-    store renders (full view) and replaces it."""
+    store renders (full view), replaces it, and checks a body without writing (dry runs)."""
 
     name: str
     model: type
     render: object
     put: object
+    check: object
 
 
 def _put_product(product_id, body, actor, settings):
@@ -34,8 +38,12 @@ def _put_order(order_id, body, actor, settings):
     return orders.put_order(order_id, body, actor, settings)
 
 
-PRODUCT = Kind("product", Product, products.render_products, _put_product)
-ORDER = Kind("order", Order, orders.render_orders, _put_order)
+def _checker(schema):
+    return lambda body, settings: load(schema, body, settings)
+
+
+PRODUCT = Kind("product", Product, products.render_products, _put_product, _checker(PRODUCT_BODY))
+ORDER = Kind("order", Order, orders.render_orders, _put_order, _checker(RECORDED_ORDER))
 
 
 class Target(NamedTuple):
@@ -107,16 +115,23 @@ def write_page(kind, records, target, summary):
                 if covers(comparable(stored[record_id]), body):
                     summary.count("unchanged")
                     continue
-            outcome = "replaced" if record_id in stored else "created"
-            if not target.dry_run:
-                try:
-                    with locking_atomic():  # a savepoint: a refused record undoes only itself
-                        kind.put(record_id, body, target.actor, target.settings)
-                        _record_owner(kind, record_id, target.source, owner)
-                except StoreError as error:
-                    summary.skip(record_id, f"refused: {error.message}")
-                    continue
-            summary.count(outcome)
+            try:
+                _write(kind, record_id, body, target, owner)
+            except StoreError as error:
+                summary.skip(record_id, f"refused: {error.message}")
+                continue
+            summary.count("replaced" if record_id in stored else "created")
+
+
+def _write(kind, record_id, body, target, owner):
+    if target.dry_run:
+        # The body's shapes and values only: what the database would decide (SKUs and
+        # ids taken) is not known without writing.
+        kind.check(body, target.settings)
+        return
+    with locking_atomic():  # a savepoint: a refused record undoes only itself
+        kind.put(record_id, body, target.actor, target.settings)
+        _record_owner(kind, record_id, target.source, owner)
 
 
 def copied_ids(kind, source):
