@@ -11,7 +11,7 @@ from models.catalog import Product
 from models.imports import ImportRecord
 from models.orders import Order
 from store import orders, products
-from store.errors import StoreError
+from store.errors import NotFound, StoreError
 from store.fields import load
 from store.orders.writes import RECORDED_ORDER
 from store.products.writes import PRODUCT as PRODUCT_BODY
@@ -146,7 +146,10 @@ def prune(kind, record_ids, target):
     """Delete the copies of records gone from the source, with their provenance rows."""
     with locking_atomic():
         for record_id in record_ids:
-            products.delete_product(record_id, target.actor, target.settings)
+            try:
+                products.delete_product(record_id, target.actor, target.settings)
+            except NotFound:
+                pass  # already deleted here: only its provenance row is left to remove
             ImportRecord.delete().where(
                 (ImportRecord.kind == kind.name)
                 & (ImportRecord.source == target.source)
