@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import sys
 import time
@@ -60,10 +61,16 @@ def target_database(kind):
 
 
 def timed_import(env, url, client_id, secret):
-    started = time.perf_counter()
+    """(wall seconds, CPU seconds of the import process, its summary)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     output = flask(env, "cs", "import", "v1", url, "--client-id", client_id,
                    "--client-secret", secret, "--json").stdout  # fmt: skip
-    return time.perf_counter() - started, json.loads(output)
+    return time.perf_counter() - started, _children_cpu() - cpu, json.loads(output)
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -83,15 +90,18 @@ def main():
             target_env = {**env, "DATABASE_URL": url}
             try:
                 flask(target_env, "cs", "db", "upgrade")
-                first, summary = timed_import(target_env, source.url, client_id, secret)
-                again, rerun = timed_import(target_env, source.url, client_id, secret)
+                first, cpu, summary = timed_import(target_env, source.url, client_id, secret)
+                again, rerun_cpu, rerun = timed_import(target_env, source.url, client_id, secret)
             finally:
                 drop()
             copied = summary["orders"]["created"]
             results[kind] = {
                 "seconds": round(first, 1),
+                "cpu_seconds": round(cpu, 1),
                 "orders_per_second": round(copied / first),
+                "orders_per_cpu_second": round(copied / cpu),
                 "rerun_seconds": round(again, 1),
+                "rerun_cpu_seconds": round(rerun_cpu, 1),
                 "rerun_orders_per_second": round(rerun["orders"]["unchanged"] / again),
                 "products": summary["products"]["created"],
                 "orders": copied,
@@ -100,6 +110,7 @@ def main():
     finally:
         source.stop()
     (RESULTS / "import-rate.json").write_text(json.dumps(results, indent=2))
+    print("load average:", os.getloadavg())
 
 
 if __name__ == "__main__":
