@@ -45,7 +45,7 @@ from api.schemas.products import (
 )
 from store import products, stock
 from store.actors import client_actor
-from store.fields import MAX_EXPLICIT_ID
+from store.products.bodies import MAX_CATALOG_ID
 from store.products.state import STOCK_KEYS
 
 blp = ApiBlueprint("products", __name__, description="Products, their options and variations.")
@@ -55,12 +55,13 @@ PATCH_KEY_SCOPES = {key: "cs:products:manage" for key in CATALOG_KEYS} | {
     key: "cs:products:write" for key in STOCK_KEYS
 }
 VIEW = view_parameter(PRODUCT_FULL_VIEW)
-# The ids a product may be created under (manage.md §0); longer ones are not found.
+# The ids a product may be created under (store.products.bodies says why not up to
+# 10^15 - 1); longer ones are not found.
 EXPLICIT_ID = {
     "in": "path",
     "name": "product_id",
     "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_EXPLICIT_ID},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CATALOG_ID},
 }
 IN_USE = "A SKU or a variation id is in use: nothing was written (or the key is busy)."
 PRECONDITION_FAILED = "If-Match no longer names the product's state: nothing was written."

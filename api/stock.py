@@ -12,8 +12,8 @@ from api.hooks import state
 from api.idempotency import idempotent
 from api.jsonio import data_response
 from api.product_examples import VARIATION_PATCH_EXAMPLES
-from api.products import IN_USE, PRECONDITION_FAILED, VIEW, catalog_change
-from api.records import IF_MATCH_PARAMETER, if_match, requested_view
+from api.products import IN_USE, PRECONDITION_FAILED, catalog_change
+from api.records import IF_MATCH_PARAMETER, if_match
 from api.schemas.common import ApiErrorSchema
 from api.schemas.products import (
     VARIATION_CATALOG_KEYS,
@@ -29,10 +29,13 @@ from store.products.state import STOCK_KEYS
 VARIATION_KEY_SCOPES = {key: "cs:products:manage" for key in VARIATION_CATALOG_KEYS} | {
     key: "cs:products:write" for key in STOCK_KEYS
 }
-STOCK_ANSWER = (
-    "The stock record; with catalog keys (cs:products:manage), the variation's product as "
-    "GET /products/{id} shows it (view=full: its full view)."
-)
+# A variation's state is part of its product's: its ETag is the product's.
+VARIATION_IF_MATCH = {
+    **IF_MATCH_PARAMETER,
+    "description": "With catalog keys: the ETag of the variation's product (GET "
+    "/products/{id}) the change was based on, or `*`; when it no longer names the "
+    "product's state, the answer is 412 and nothing changes.",
+}
 
 blp = ApiBlueprint("stock", __name__, description="Stock levels by SKU and by variation.")
 
@@ -70,22 +73,19 @@ class VariationStock(MethodView):
 
     @require_scope("cs:products:write", "cs:products:manage")
     @idempotent
-    @blp.document_parameter(VIEW)
-    @blp.document_parameter(IF_MATCH_PARAMETER)
+    @blp.document_parameter(VARIATION_IF_MATCH)
     @blp.document_body(VariationPatchEnvelope, examples=VARIATION_PATCH_EXAMPLES)
-    @blp.document_response(StockRecordEnvelope, description=STOCK_ANSWER)
+    @blp.document_response(StockRecordEnvelope)
     @blp.alt_response(409, schema=ApiErrorSchema, description=IN_USE)
     @blp.alt_response(412, schema=ApiErrorSchema, description=PRECONDITION_FAILED)
     def patch(self, variation_id):
         """Set or adjust a variation's stock, or change any of its fields."""
         if catalog_change(VARIATION_KEY_SCOPES):
-            settings = state().settings
-            full, condition = requested_view(), if_match()
             actor = client_actor(g.cs_client_id)
-            product = products.update_variation(
-                variation_id, envelope_data(), actor, settings, condition, full
+            record = products.update_variation(
+                variation_id, envelope_data(), actor, state().settings, if_match()
             )
-            return data_response(product)
+            return data_response(record)
         # A v1 body: unknown keys (and, for a v1 token, catalog keys) are ignored.
         change = blp.ARGUMENTS_PARSER.parse(StockPatchSchema(), location="json")
         return data_response(stock.set_variation_stock(variation_id, change))

@@ -217,3 +217,19 @@ def store_rows():
         Variation.select(Variation.id, Variation.stock_level).order_by(Variation.id).tuples()
     )
     return rows
+
+
+def catalog_rows():
+    """Every row of every catalogue table. Compare two to prove nothing changed."""
+    from models import catalog
+
+    tables = (
+        catalog.Sku, catalog.Brand, catalog.Product, catalog.ProductImage,
+        catalog.ProductGroup, catalog.ProductGroupLink, catalog.Category,
+        catalog.ProductCategory, catalog.ProductOption, catalog.ProductOptionChoice,
+        catalog.Variation, catalog.VariationChoice,
+    )  # fmt: skip
+    return {
+        model.__name__: list(model.select().order_by(*model._meta.get_primary_keys()).tuples())
+        for model in tables
+    }

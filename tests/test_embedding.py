@@ -294,3 +294,44 @@ def test_the_documented_checkout_example_runs(app, database_url, monkeypatch, tm
         assert shown["customer"]["email"] == "ann@example.com" and shown["total"] == 17.45
     finally:
         shop.extensions["community_store_api"].database.close_all()
+
+
+def test_the_documented_catalogue_example_runs(app, database_url, monkeypatch, tmp_path):
+    """The catalogue of docs/embedding.md, run as written: a host app adds products."""
+    blocks = re.findall(r"```python\n(.*?)```", EMBEDDING_DOC.read_text(), re.DOTALL)
+    catalogue = next(block for block in blocks if "create_product" in block)
+    monkeypatch.setenv("STORE_TOKEN_SECRET", TEST_SECRET)
+    monkeypatch.setenv("STORE_DATABASE_URL", database_url)
+    namespace = {"__name__": "admin"}
+    exec(compile(catalogue, str(EMBEDDING_DOC), "exec"), namespace)
+    admin = namespace["admin"]
+    admin.instance_path = str(tmp_path / "admin-instance")
+    client = admin.test_client()
+    try:
+        form = {"name": "Tee", "sku": "TEE", "price": 20, "sizes": ["M", "L"]}
+        added = client.post("/catalogue", json=form)
+        assert added.status_code == 201, added.get_json()
+        assert added.get_json()["variations"] == ["TEE-M", "TEE-L"]
+        product_id = added.get_json()["id"]
+        again = client.post("/catalogue", json=form)
+        assert again.status_code == 409
+        assert set(again.get_json()["fields"]) == {
+            "data.sku", "data.variations.0.sku", "data.variations.1.sku"
+        }  # fmt: skip
+        bad = client.post("/catalogue", json={**form, "sku": "TEE2", "price": -1})
+        assert bad.status_code == 400
+        assert set(bad.get_json()["fields"]) == {"data.price"}
+        assert client.post(f"/catalogue/{product_id}/hide").status_code == 204
+        assert client.post(f"/catalogue/{product_id + 1000}/hide").status_code == 404
+        client_id, secret = factories.api_client(scopes=["cs:products:read"])
+        issued = client.post(
+            "/oauth/2.0/token",
+            data={"grant_type": "client_credentials", "client_id": client_id,
+                  "client_secret": secret},
+        ).get_json()  # fmt: skip
+        headers = {"Authorization": f"Bearer {issued['access_token']}"}
+        shown = client.get(f"/cs/api/v1/products/{product_id}", headers=headers).get_json()
+        assert shown["data"]["active"] is False
+        assert [v["stock_level"] for v in shown["data"]["variations"]] == [10, 10]
+    finally:
+        admin.extensions["community_store_api"].database.close_all()

@@ -58,6 +58,13 @@ STATE_REFUSALS = re.compile(
     "|SKU not found|The catalogue has no price|Must equal the items, shipping and tax"
     "|Must not exceed the items, shipping and tax|total must not exceed"
     "|Must be the id of the path|Item ids must be distinct|must have been paid"
+    # A product's options and variations agree with each other (manage.md §3); a PATCH
+    # that makes an active product's price null.
+    "|Another option of the product has this|Another choice has this name"
+    "|Only select and radio options have choices|No select or radio option of the product"
+    "|Not a choice of the option|The variation names this option twice"
+    "|Another variation has the same choices|Not a variation of this product"
+    "|Variation ids must be distinct|Required while the product is active"
 )
 
 

@@ -21,14 +21,20 @@ from store.fields import (
     StrictBody,
     Text,
 )
+from store.orders.bodies import HTTP_URL_PATTERN
 
 # Column sizes (models/catalog.py).
 NAME = 255
 BARCODE = 100
 SKU = 100
+HTML = 65_535
 # The largest count a 32-bit integer column keeps.
 MAX_COUNT = 2**31 - 1
-MISSING = "Missing data for required field."
+# The largest explicit product or variation id: their id columns are 32-bit integers on
+# PostgreSQL and MariaDB (orders' are 64-bit), so the contract's 10^15 - 1 would not fit.
+MAX_CATALOG_ID = 2**31 - 1
+# What absolute_url accepts, for the document: the tracking URLs' pattern, "" refused.
+ABSOLUTE_URL_PATTERN = HTTP_URL_PATTERN.removesuffix(")?$") + ")$"
 
 
 def absolute_url(value):
@@ -47,10 +53,40 @@ def absolute_url(value):
         raise ValidationError("Must be an absolute http or https URL.")
 
 
+def _html_size(value):
+    # MariaDB keeps descriptions in TEXT columns: 65,535 bytes of UTF-8.
+    if value is not None and len(value.encode("utf-8")) > HTML:
+        raise ValidationError(f"Must be at most {HTML} bytes of UTF-8.")
+
+
+def _html():
+    return Text(
+        max_length=HTML,
+        allow_none=True,
+        validate=[_html_size],
+        metadata={"description": f"HTML, at most {HTML} bytes of UTF-8."},
+    )
+
+
 def _sku_size(value):
     # MariaDB keeps SKUs in VARBINARY(100): a hundred bytes of UTF-8.
     if value is not None and len(value.encode("utf-8")) > SKU:
         raise ValidationError(f"Must be at most {SKU} bytes of UTF-8.")
+
+
+class CatalogId(ExplicitId):
+    """An id a client chooses for a product or variation: an integer 1 … MAX_CATALOG_ID."""
+
+    default_error_messages = {"invalid": f"Must be an integer from 1 to {MAX_CATALOG_ID}."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number > MAX_CATALOG_ID:
+            raise self.make_error("invalid")
+        return number
+
+    def _jsonschema_type_mapping(self):
+        return {"type": "integer", "minimum": 1, "maximum": MAX_CATALOG_ID}
 
 
 class Count(fields.Field):
@@ -78,7 +114,9 @@ def _name(**kwargs):
 
 
 def _url(**kwargs):
-    return Text(max_length=MAX_TEXT, validate=[absolute_url], **kwargs)
+    return Text(
+        max_length=MAX_TEXT, validate=[absolute_url], pattern=ABSOLUTE_URL_PATTERN, **kwargs
+    )
 
 
 def _sku():
@@ -182,13 +220,13 @@ class VariationFieldsBody(StrictBody):
 class VariationBody(VariationFieldsBody):
     """A variation of a replaced or changed product; `id` keeps (or, on PUT, chooses) it."""
 
-    id = ExplicitId(metadata={"description": "Kept when free; default: matched by choices."})
+    id = CatalogId(metadata={"description": "Kept when free; default: matched by choices."})
 
 
 class NewVariationBody(VariationFieldsBody):
     IGNORED = ("id",)
 
-    id = ExplicitId(metadata={"description": "Ignored: the service assigns the id."})
+    id = CatalogId(metadata={"description": "Ignored: the service assigns the id."})
 
 
 class ProductShippingBody(StrictBody):
@@ -211,8 +249,8 @@ class ProductFieldsBody(StrictBody):
     active = Flag(metadata={"description": "Default: true; false hides the product."})
     stock_unlimited = Flag()
     stock_level = _stock_level()
-    short_description = _text(metadata={"description": "HTML."})
-    description = _text(metadata={"description": "HTML."})
+    short_description = _html()
+    description = _html()
     brand = _text(NAME, metadata={"description": "The brand's name; null: none."})
     price = _money(metadata={"description": "Required while the product is active."})
     wholesale_price = _money()
@@ -233,6 +271,14 @@ class ProductFieldsBody(StrictBody):
     weight = _size()
 
 
+# For the document: an active product has a price (the store checks it on the product as
+# it would be, so on PATCH only when `price` or `active` is sent).
+PRICE_WHILE_ACTIVE = {
+    "if": {"required": ["active"], "properties": {"active": {"const": False}}},
+    "else": {"required": ["price"], "properties": {"price": {"type": "number"}}},
+}
+
+
 def _distinct_ids(data):
     ids = [variation["id"] for variation in data.get("variations", ()) if "id" in variation]
     if len(ids) != len(set(ids)):
@@ -243,8 +289,9 @@ class NewProductBody(ProductFieldsBody):
     """POST /products: the service assigns every id."""
 
     IGNORED = ("id", "date_updated")
+    OPENAPI_RULES = PRICE_WHILE_ACTIVE
 
-    id = ExplicitId(metadata={"description": "Ignored: the service assigns the id."})
+    id = CatalogId(metadata={"description": "Ignored: the service assigns the id."})
     name = _name(required=True)
     variations = Items(Obj(NewVariationBody))
 
@@ -252,7 +299,9 @@ class NewProductBody(ProductFieldsBody):
 class ProductBody(ProductFieldsBody):
     """PUT /products/{id}: the product whole; absent keys take their defaults."""
 
-    id = ExplicitId(metadata={"description": "The id of the path, if given."})
+    OPENAPI_RULES = PRICE_WHILE_ACTIVE
+
+    id = CatalogId(metadata={"description": "The id of the path, if given."})
     name = _name(required=True)
     variations = Items(Obj(VariationBody))
 
@@ -264,7 +313,7 @@ class ProductBody(ProductFieldsBody):
 class ProductChangeBody(ProductFieldsBody):
     """PATCH /products/{id}: any subset of the keys; stock keys need cs:products:write."""
 
-    id = ExplicitId(metadata={"description": "The id of the path, if given."})
+    id = CatalogId(metadata={"description": "The id of the path, if given."})
     name = _name()
     variations = Items(
         Obj(VariationBody),
@@ -285,7 +334,7 @@ class ProductChangeBody(ProductFieldsBody):
 class VariationChangeBody(VariationFieldsBody):
     """PATCH /variations/{id} with catalog keys: any subset of a variation's fields."""
 
-    id = ExplicitId(metadata={"description": "The id of the path, if given."})
+    id = CatalogId(metadata={"description": "The id of the path, if given."})
     stock_level = _stock_change()
     stock_unlimited = Flag(allow_none=True, metadata={"description": "null: unchanged."})
     stock_adjustment = _stock_adjustment()

@@ -42,6 +42,13 @@ def _overlay_variation(variation, body, stock):
     return variation
 
 
+def _categories(product):
+    product["categories"] = [
+        {"name": c["name"], "url": c.get("url")} for c in product["categories"]
+    ]
+    return product
+
+
 def replaced(body, now, current):
     """The product a POST or PUT body describes: absent keys take their defaults. On PUT
     (`current`, the stored product or None for a new one), a variation without an `id` keeps
@@ -64,7 +71,7 @@ def replaced(body, now, current):
         variation["id"] = given.get("id") or stored.pop(combination(variation), None)
         variation["path"] = f"data.variations.{index}"
         product["variations"].append(variation)
-    return product
+    return _categories(product)
 
 
 def changed(current, body, problems):
@@ -79,6 +86,7 @@ def changed(current, body, problems):
             product[key] = value
     if "options" in body:
         product["options"] = [_option(option) for option in body["options"]]
+    _categories(product)
     if "variations" not in body:
         return product
     by_id = {variation["id"]: variation for variation in product["variations"]}
@@ -109,10 +117,16 @@ def changed(current, body, problems):
     return product
 
 
+def _folded(handle):
+    return handle.casefold().rstrip()
+
+
 def _check_options(options, problems):
     """Names and handles unique, choices unique and only on list options; handles made
     from names where none is given."""
-    names, handles = set(), {o["handle"] for o in options if o["handle"] is not None}
+    # Handles are compared as MariaDB's unique index does: case and trailing spaces aside.
+    names, handles = set(), {_folded(o["handle"]) for o in options if o["handle"] is not None}
+    seen_handles = set()
     for index, option in enumerate(options):
         path = f"data.options.{index}"
         if option["name"] in names:
@@ -121,13 +135,14 @@ def _check_options(options, problems):
         if option["handle"] is None:
             base = handle = handle_of(option["name"])
             suffix = 1
-            while handle in handles:
+            while _folded(handle) in handles:
                 suffix += 1
                 handle = f"{base}_{suffix}"
             option["handle"] = handle
-            handles.add(handle)
-        elif [o["handle"] for o in options].count(option["handle"]) > 1:
+            handles.add(_folded(handle))
+        elif _folded(option["handle"]) in seen_handles:
             problems[f"{path}.handle"] = ["Another option of the product has this handle."]
+        seen_handles.add(_folded(option["handle"]))
         if option["options"] and option["type"] not in LIST_OPTION_TYPES:
             problems[f"{path}.options"] = ["Only select and radio options have choices."]
         seen = set()

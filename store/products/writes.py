@@ -11,8 +11,9 @@ from store import stock
 from store.changes import changed_paths
 from store.errors import Invalid, NotFound
 from store.etags import require_match
-from store.fields import MAX_EXPLICIT_ID, invalid, load
+from store.fields import invalid, load
 from store.products.bodies import (
+    MAX_CATALOG_ID,
     NewProductBody,
     ProductBody,
     ProductChangeBody,
@@ -93,8 +94,8 @@ def put_product(product_id, data, actor, settings, if_match=None, full=False):
     one, a variation keeps the id of the stored variation with its choices. Stock is taken
     as given. `if_match` makes the write conditional (PreconditionFailed)."""
     body = load(PRODUCT, data, settings)
-    if not 1 <= product_id <= MAX_EXPLICIT_ID:
-        raise Invalid.field("id", f"Must be an integer from 1 to {MAX_EXPLICIT_ID}.")
+    if not 1 <= product_id <= MAX_CATALOG_ID:
+        raise Invalid.field("id", f"Must be an integer from 1 to {MAX_CATALOG_ID}.")
     _check_path_id(product_id, body)
     now = utcnow()
     with locking_atomic() as transaction:
@@ -139,10 +140,11 @@ def update_product(product_id, data, actor, settings, if_match=None, full=False)
         return document
 
 
-def update_variation(variation_id, data, actor, settings, if_match=None, full=False):
+def update_variation(variation_id, data, actor, settings, if_match=None):
     """Change a variation's own fields (the `data` of PATCH /variations/{id} with catalog
-    keys) and return its product as GET shows it (with `full`, its full view); `if_match`
-    names the product's state. The stock keys set or adjust the variation's stock."""
+    keys) and return its stock record, as GET /variations/{id} shows it. The stock keys
+    set or adjust its stock; `if_match` names the state of its product (whose ETag covers
+    its variations). Raises Invalid, NotFound, Conflict, PreconditionFailed."""
     body = load(VARIATION_CHANGE, data, settings)
     _check_path_id(variation_id, body)
     change = _stock_change(body)
@@ -164,8 +166,8 @@ def update_variation(variation_id, data, actor, settings, if_match=None, full=Fa
         before = render_product(product_id, settings, full=True)
         write_product(product_id, product, current, utcnow(), stock=False)
         stock.apply_change(stock.Owner(VARIATION_SKU, variation_id), change)
-        document, changes = _answer(transaction, product_id, before, settings, full)
-        return document
+        _, changes = _answer(transaction, product_id, before, settings, True)
+        return stock.variation_stock(variation_id)
 
 
 def delete_product(product_id, actor, settings, if_match=None):
