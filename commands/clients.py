@@ -3,7 +3,7 @@
 import click
 
 from commands.common import with_store
-from store import clients
+from store import clients, token_failures
 
 
 @click.group("client")
@@ -56,3 +56,15 @@ def rotate_command(client_id):
     secret = clients.rotate_secret(client_id)
     click.echo(f"client_id:     {client_id}")
     click.echo(f"client_secret: {secret}")
+
+
+@group.command("unlock")
+@click.argument("client_id", required=False)
+@click.option("--address", default=None, help="Only failures from this address (an IPv6 /64).")
+@with_store
+def unlock_command(client_id, address):
+    """Forget failed token requests: a client's (from one address or all), or an address's."""
+    if client_id is None and address is None:
+        raise click.UsageError("name a CLIENT_ID, an --address, or both")
+    forgotten = token_failures.clear(client_id, address)
+    click.echo(f"forgot {forgotten} failed token request(s)")

@@ -243,3 +243,26 @@ def test_clear_forgets_a_client_or_an_address(app):
     assert [row.client_id for row in TokenFailure.select()] == ["c3"]
     with pytest.raises(ValueError):
         token_failures.clear()
+
+
+def test_cs_client_unlock_lets_a_locked_out_client_in_again(limited, app):
+    first, _ = limited
+    client_id, secret = factories.api_client()
+    other_id, _ = factories.api_client()
+    for _ in range(3):
+        ask(first, client_id, "wrong")
+    ask(first, other_id, "wrong")
+    assert_slowed_down(ask(first, client_id, secret))
+    runner = app.test_cli_runner()
+
+    refused = runner.invoke(args=["cs", "client", "unlock"])
+    assert refused.exit_code != 0 and "CLIENT_ID" in refused.output
+    unlocked = runner.invoke(args=["cs", "client", "unlock", client_id])
+    assert unlocked.exit_code == 0, unlocked.output
+    assert "forgot 3 failed token request(s)" in unlocked.output
+    assert ask(first, client_id, secret).status_code == 200
+    # Only that client's failures were forgotten.
+    assert TokenFailure.select().where(TokenFailure.client_id == other_id).count() == 1
+    by_address = runner.invoke(args=["cs", "client", "unlock", "--address", "198.51.100.7"])
+    assert "forgot 1 failed token request(s)" in by_address.output
+    assert TokenFailure.select().count() == 0
