@@ -186,7 +186,7 @@ def test_changes_on_the_source_are_copied_by_the_next_run(source, target, databa
     assert run_import(database_url, source)["products"]["gone"] == []
 
 
-def test_a_killed_import_completes_on_the_next_run(source, target, database_url, tmp_path):
+def test_a_killed_import_completes_on_the_next_run(source, target, database_url):
     with FlakyProxy(source.url, hold_after=2) as proxy:
         via = Store(proxy.url, source.client_id, source.secret)
         args, environment = import_command(database_url, via, "--json")

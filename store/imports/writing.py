@@ -7,9 +7,7 @@ from typing import NamedTuple
 import orjson
 
 from models.base import locking_atomic
-from models.catalog import Product
 from models.imports import ImportRecord
-from models.orders import Order
 from store import orders, products
 from store.errors import NotFound, StoreError
 from store.fields import load
@@ -18,11 +16,10 @@ from store.products.writes import PRODUCT as PRODUCT_BODY
 
 
 class Kind(NamedTuple):
-    """One kind of copied record: its name in the provenance table, its table, how this
-    store renders (full view), replaces it, and checks a body without writing (dry runs)."""
+    """One kind of copied record: its name in the provenance table, how this store
+    renders it (full view), replaces it, and checks a body without writing (dry runs)."""
 
     name: str
-    model: type
     render: object
     put: object
     check: object
@@ -42,8 +39,8 @@ def _checker(schema):
     return lambda body, settings: load(schema, body, settings)
 
 
-PRODUCT = Kind("product", Product, products.render_products, _put_product, _checker(PRODUCT_BODY))
-ORDER = Kind("order", Order, orders.render_orders, _put_order, _checker(RECORDED_ORDER))
+PRODUCT = Kind("product", products.render_products, _put_product, _checker(PRODUCT_BODY))
+ORDER = Kind("order", orders.render_orders, _put_order, _checker(RECORDED_ORDER))
 
 
 class Target(NamedTuple):
