@@ -274,7 +274,10 @@ class ProductFieldsBody(StrictBody):
 # For the document: an active product has a price (the store checks it on the product as
 # it would be, so on PATCH only when `price` or `active` is sent).
 PRICE_WHILE_ACTIVE = {
-    "if": {"required": ["active"], "properties": {"active": {"const": False}}},
+    "if": {
+        "required": ["active"],
+        "properties": {"active": {"type": "boolean", "const": False}},
+    },
     "else": {"required": ["price"], "properties": {"price": {"type": "number"}}},
 }
 
