@@ -74,6 +74,9 @@ class Config:
         self.CS_TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
         self.CS_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL") or None
         self.CS_MAX_BODY_SIZE = env_int("MAX_BODY_SIZE", 1024 * 1024)
+        # PATCH /stock's own limits: 10,000 lines of 100-character SKUs fit in 4 MiB.
+        self.CS_MAX_BULK_BODY_SIZE = env_int("MAX_BULK_BODY_SIZE", 4 * 1024 * 1024)
+        self.CS_MAX_BULK_LINES = env_int("MAX_BULK_LINES", 10_000)
         self.CS_API_PREFIX = env("API_PREFIX", "/cs/api/v1")
         self.CS_TOKEN_PATH = env("TOKEN_PATH", "/oauth/2.0/token")
 
@@ -110,6 +113,8 @@ class Settings:
     token_failure_window: int
     # An order may take more stock than there is, leaving negative levels.
     allow_backorders: bool = False
+    # The most lines of one PATCH /stock (or CSV import).
+    max_bulk_lines: int = 10_000
 
 
 def _timezone(name):
@@ -282,4 +287,5 @@ def load_settings(config, instance_path):
         ),
         token_failure_window=_positive(config, "CS_TOKEN_FAILURE_WINDOW", "TOKEN_FAILURE_WINDOW"),
         allow_backorders=bool(config.get("CS_ALLOW_BACKORDERS")),
+        max_bulk_lines=_positive(config, "CS_MAX_BULK_LINES", "MAX_BULK_LINES"),
     )

@@ -52,6 +52,20 @@ class ApiParser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 400
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas = {}
+
+    def _get_schema(self, argmap, req):
+        # flask-smorest hands over schema classes, which webargs would instantiate on every
+        # request (a deep copy of every field); loading keeps no state on the instance.
+        if isinstance(argmap, type):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas[argmap] = super()._get_schema(argmap, req)
+            return schema
+        return super()._get_schema(argmap, req)
+
     def _raw_load_json(self, req):
         raw = req.get_data(cache=True)
         if not raw.strip():
@@ -91,9 +105,21 @@ class Blueprint(ExactRoutes, flask.Blueprint):
 class ApiBlueprint(ExactRoutes, flask_smorest.Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
-    def __init__(self, *args, database=True, error_shape="api", **kwargs):
+    def __init__(
+        self,
+        *args,
+        database=True,
+        error_shape="api",
+        body_size_setting=hooks.BODY_SIZE_SETTING,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        hooks.install(self, database=database, oauth=error_shape == "oauth")
+        hooks.install(
+            self,
+            database=database,
+            oauth=error_shape == "oauth",
+            body_size_setting=body_size_setting,
+        )
         # The shape this blueprint's errors come in ("api" or "oauth"), for the docs.
         self.error_shape = error_shape
         self._prepare_doc_cbks.append(self._keep_documented_parameters)

@@ -8,7 +8,18 @@ from contextlib import contextmanager
 from flask_smorest import Api
 from peewee import InterfaceError, OperationalError
 
-from api import converters, docs, fallback, health, openapi, orders, products, statuses, stock
+from api import (
+    bulk_stock,
+    converters,
+    docs,
+    fallback,
+    health,
+    openapi,
+    orders,
+    products,
+    statuses,
+    stock,
+)
 from api import store_config as config_views
 from api.auth import issuer
 from api.schemas.common import ApiErrorSchema, StrictBoolean, StrictNumber
@@ -19,7 +30,14 @@ from models.schema import ensure_current
 from store.config import __version__
 from store.fields import documenting
 
-RESOURCE_BLUEPRINTS = [config_views.blp, statuses.blp, orders.blp, products.blp, stock.blp]
+RESOURCE_BLUEPRINTS = [
+    config_views.blp,
+    statuses.blp,
+    orders.blp,
+    products.blp,
+    stock.blp,
+    bulk_stock.blp,
+]
 
 log = logging.getLogger("community_store_api")
 

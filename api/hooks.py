@@ -34,14 +34,17 @@ def new_request_id():
     return f"{random.getrandbits(128):032x}"
 
 
-def start_request():
+BODY_SIZE_SETTING = "CS_MAX_BODY_SIZE"
+
+
+def start_request(body_size_setting=BODY_SIZE_SETTING):
     # The request itself, not its proxy: every request runs this, and each proxy access
     # is a context lookup.
     req = request._get_current_object()
     environ = req.environ
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
     g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
-    limit = current_app.config["CS_MAX_BODY_SIZE"]
+    limit = current_app.config[body_size_setting]
     req.max_content_length = limit
     if req.content_length is None and environ.get("HTTP_TRANSFER_ENCODING"):
         buffer_streamed_body(limit)
@@ -102,9 +105,9 @@ def connect_database():
     state().check_schema()
 
 
-def start_database_request():
+def start_database_request(body_size_setting=BODY_SIZE_SETTING):
     # One hook rather than two: each hook costs Flask a lookup and a call on every request.
-    response = start_request()
+    response = start_request(body_size_setting)
     if response is not None:
         return response
     connect_database()
@@ -167,11 +170,14 @@ def discard_connection(database):
     database.manual_close()
 
 
-def install(blueprint, database=True, oauth=False):
+def install(blueprint, database=True, oauth=False, body_size_setting=BODY_SIZE_SETTING):
     """Give a blueprint the API's hooks and error handlers (its own, never the host app's);
-    `oauth`: its errors come in the OAuth error shape."""
+    `oauth`: its errors come in the OAuth error shape; `body_size_setting`: the config key
+    of its largest request body."""
     if oauth:
         blueprint.before_request(start_oauth_request)
+    elif database and body_size_setting != BODY_SIZE_SETTING:
+        blueprint.before_request(lambda: start_database_request(body_size_setting))
     elif database:
         blueprint.before_request(start_database_request)
     else:

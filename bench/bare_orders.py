@@ -4,7 +4,17 @@ import datetime
 
 import orjson
 
-from bench.bare_base import Fail, date, db, marks, money, number, page_args, pagination
+from bench.bare_base import (
+    ZONE,
+    Fail,
+    date,
+    db,
+    marks,
+    money,
+    number,
+    page_args,
+    pagination,
+)
 
 # --- orders ---
 
@@ -22,16 +32,22 @@ ORDER_SQL = (
 )
 
 
+def midnight(day):
+    """The stored (UTC) instant of midnight starting `day` in the store zone."""
+    local = datetime.datetime.combine(day, datetime.time(), ZONE)
+    return local.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def order_filters(params):
     """The list filters the benchmark uses: SQL conditions and arguments."""
     where, args, hidden_possible = [], [], True
     if params.get("fromDate"):
         where.append("placed_at >= ?")
-        args.append(f"{params['fromDate']} 00:00:00.000000")
+        args.append(midnight(datetime.date.fromisoformat(params["fromDate"])))
     if params.get("toDate"):
         end = datetime.date.fromisoformat(params["toDate"]) + datetime.timedelta(days=1)
         where.append("placed_at < ?")
-        args.append(f"{end} 00:00:00.000000")
+        args.append(midnight(end))
     if params.get("paymentStatus") == "paid":
         # As the service writes it: `NOT (... IS NOT NULL)` keeps SQLite off the
         # refunded_at index, which would match nearly every order.

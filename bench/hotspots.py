@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/hotspots.py                 # CPU per request, both apps
     .venv/bin/python bench/hotspots.py --profile order # + cProfile of one path
+    .venv/bin/python bench/hotspots.py --floor ../shared/floor  # against the floor
+
+With --floor, the paths the floor serves are measured against it (in this process, over
+the copies of the stores the last `run.py --floor` run served), the others against the
+bare app over the same store.
 
 Both apps are called through werkzeug's test client (the same WSGI environ building for
 each) over the benchmark's database (bench/run.py builds it). CPU time (process time) per
@@ -23,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import HOT_PATHS, RESULTS, concrete  # noqa: E402
+from bench import floor as floor_app  # noqa: E402
+from bench.run import HOT_PATHS, RESULTS, concrete, paths  # noqa: E402
 
 # Where a function lives, by the path of its file: what each part of the stack costs.
 AREAS = (
@@ -43,6 +49,8 @@ def arguments():
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", nargs="*", default=[], choices=[p.key for p in HOT_PATHS])
     parser.add_argument("--database", default=None, help="SQLite file (default: the bench's)")
+    parser.add_argument("--floor", type=Path, help="the floor's directory: measure it too, "
+                        "over the stores of the last `run.py --floor` run")  # fmt: skip
     return parser.parse_args()
 
 
@@ -64,12 +72,27 @@ def clients(database):
     return Client(app), Client(bare_app), form
 
 
+def floor_client(floor):
+    """The floor's app in this process (it needs only PyJWT and orjson), over the copy of
+    its store the last `run.py --floor` served, and a token it accepts."""
+    from werkzeug.test import Client
+
+    key = secrets.token_urlsafe(48)
+    os.environ.update(FLOOR_DB=str(RESULTS / "floor.run.sqlite3"), BENCH_JWT_KEY=key)
+    sys.path.insert(0, str(floor))
+    import floor_app
+    import tokens
+
+    return Client(floor_app.app), {"Authorization": f"Bearer {tokens.mint(key)}"}
+
+
 def request(client, hot, form, headers, order_id, sku):
     path = concrete(hot.path, order_id, sku)
     if hot.key == "token":
         return client.post(path, data=form)
     if hot.method == "PATCH":
-        return client.patch(path, data=hot.body, headers=headers)
+        body = hot.body.replace("{level}", str(random.randint(0, 100_000)))
+        return client.patch(path, data=body, headers=headers)
     return client.get(path, headers=headers)
 
 
@@ -96,19 +119,27 @@ def breakdown(profile):
 
 def main():
     args = arguments()
-    database = args.database or next(RESULTS.glob("demo-*.db"))
+    pattern = "floor-*.run.db" if args.floor else "demo-*.db"
+    database = args.database or next(RESULTS.glob(pattern))
+    if args.floor:
+        os.environ["STORE_TIMEZONE"] = floor_app.timezone(floor_app.work_dir())
     ours, bare, form = clients(database)
     token = ours.post("/oauth/2.0/token", data=form).get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     skus = (RESULTS / "skus.txt").read_text().split()
-    max_order = int(re.search(r"demo-(\d+)-orders", str(database)).group(1))
-    print(f"{'path':48} {'service':>12} {'bare':>12} {'ratio':>6}")
-    for hot in HOT_PATHS:
+    max_order = int(re.search(r"-(\d+)-orders", str(database)).group(1))
+    apps = [("service", ours, headers), ("bare", bare, headers)]
+    if args.floor:
+        apps.append(("floor", *floor_client(args.floor)))
+    print(f"{'path':48} {'service':>12} {'yardstick':>18} {'ratio':>6}")
+    for hot in paths(argparse.Namespace(only=None, floor=args.floor)):
+        name, other, other_headers = apps[2] if hot.key in floor_app.SERVED else apps[1]
         costs = [
-            cpu_per_request(c, hot, form, headers, args.requests, random.Random(1), max_order, skus)
-            for c in (ours, bare)
+            cpu_per_request(c, hot, form, h, args.requests, random.Random(1), max_order, skus)
+            for c, h in ((ours, headers), (other, other_headers))
         ]
-        print(f"{hot.label:48} {costs[0]:9.2f} ms {costs[1]:9.2f} ms {costs[1] / costs[0]:6.2f}")
+        print(f"{hot.label:48} {costs[0]:9.2f} ms {name:>6} {costs[1]:8.2f} ms "
+              f"{costs[1] / costs[0]:6.2f}")  # fmt: skip
     for key in args.profile:
         hot = next(p for p in HOT_PATHS if p.key == key)
         profile = cProfile.Profile()

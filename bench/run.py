@@ -1,11 +1,14 @@
-"""Benchmark the hot paths: the service and the bare app, each under gunicorn (two workers
-of the shipped worker class), driven by wrk over the same SQLite demo database of 100,000 orders.
+"""Benchmark the hot paths: the service and the bare app (and, with --floor, the floor),
+each under gunicorn (two workers of the same worker class), driven by wrk in turns.
 
     .venv/bin/python bench/run.py                  # the full table
     .venv/bin/python bench/run.py --only orders_page --duration 5
+    .venv/bin/python bench/run.py --floor ../shared/floor --database postgresql
 
-The database is built once (`cs db upgrade` + `cs demo`) into bench/results/ and reused.
-Before measuring, every read path is fetched from both apps and must give the same bytes.
+The database is built once (`cs db upgrade` + `cs demo`, or with --floor the floor's
+dataset loaded by bench/floor_store.py) and reused. Before measuring, every read path is
+fetched from the service and the bare app and must give the same bytes; the floor's bodies
+must show the same data (bench/floor.py says what of its shape is set aside).
 """
 
 import argparse
@@ -25,6 +28,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import floor as floor_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -90,7 +97,16 @@ def arguments():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app")
     parser.add_argument("--only", nargs="*", choices=[p.key for p in HOT_PATHS])
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
-    return parser.parse_args()
+    parser.add_argument("--floor", type=Path, help="the floor's directory: serve it too")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the service's database (the bare app and floor: SQLite)")  # fmt: skip
+    parser.add_argument("--worker-class", help="gunicorn worker class for every app "
+                        "(default: the shipped one), e.g. sync")  # fmt: skip
+    args = parser.parse_args()
+    if args.floor:
+        args.floor = args.floor.resolve()
+        args.products = 2_000  # the floor's dataset always has 2,000
+    return args
 
 
 def flask(env, *args):
@@ -98,24 +114,94 @@ def flask(env, *args):
     return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
 
 
+def _postgresql(name, rebuild):
+    """The URL of a PostgreSQL database kept between runs, and whether it was just made."""
+    import psycopg2
+
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+    conn = psycopg2.connect(server + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        if rebuild:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        fresh = cursor.fetchone() is None
+        if fresh:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return f"{server}/{name}", fresh
+
+
+def _postgresql_copy(name):
+    """A copy of the PostgreSQL database `name` for this run, made from it as a template."""
+    import psycopg2
+
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+    conn = psycopg2.connect(server + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}_run" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}_run" TEMPLATE "{name}"')
+    conn.close()
+    # As autovacuum would have left a store in use: statistics, and the visibility map
+    # without which no count or deep page reads only an index.
+    conn = psycopg2.connect(f"{server}/{name}_run")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    conn.close()
+    return f"{server}/{name}_run"
+
+
+def fresh_copy(source, target):
+    """A copy of a SQLite database (with what its WAL holds) at `target`."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
+    return target
+
+
+def _load(args, env, fresh, load_file, name):
+    flask(env, "cs", "db", "upgrade")
+    if fresh:
+        print(f"building {name} ...", flush=True)
+        started = time.perf_counter()
+        if args.floor:
+            floor_app.load_service_store(env, ROOT, floor_app.work_dir())
+            output = "the floor's dataset"
+        else:
+            output = flask(env, "cs", "demo", "--orders", str(args.orders),
+                           "--products", str(args.products), "--no-progress").stdout  # fmt: skip
+        seconds = time.perf_counter() - started
+        load_file.write_text(json.dumps({"seconds": round(seconds, 1), "output": output.strip()}))
+    return json.loads(load_file.read_text()) if load_file.exists() else None
+
+
 def build_database(args, env):
-    """The demo database (built once), its load time, and a sample of its SKUs."""
-    path = RESULTS / f"demo-{args.orders}-orders-{args.products}-products.db"
+    """The SQLite database (built once; the bare app's), the service's database URL (the
+    same, or a PostgreSQL copy), its load time, and a sample of its SKUs."""
+    stem = f"{'floor' if args.floor else 'demo'}-{args.orders}-orders-{args.products}-products"
+    path = RESULTS / f"{stem}.db"
     if args.rebuild:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     env["DATABASE_URL"] = f"sqlite:///{path}"
-    fresh = not path.exists()
-    flask(env, "cs", "db", "upgrade")
-    load_file = path.with_suffix(".load.json")
-    if fresh:
-        print(f"building {path.name} ...", flush=True)
-        started = time.perf_counter()
-        output = flask(env, "cs", "demo", "--orders", str(args.orders),
-                       "--products", str(args.products), "--no-progress").stdout  # fmt: skip
-        seconds = time.perf_counter() - started
-        load_file.write_text(json.dumps({"seconds": round(seconds, 1), "output": output.strip()}))
-    load = json.loads(load_file.read_text()) if load_file.exists() else None
+    load = _load(args, env, not path.exists(), path.with_suffix(".load.json"), path.name)
+    if args.database == "postgresql":
+        name = f"cs_bench_{stem.replace('-', '_')}"
+        env["DATABASE_URL"], fresh = _postgresql(name, args.rebuild)
+        if fresh:
+            (RESULTS / f"{stem}.pg.json").unlink(missing_ok=True)
+        load = _load(args, env, fresh, RESULTS / f"{stem}.pg.json", name)
+        env["DATABASE_URL"] = _postgresql_copy(name)
+    # Every run starts from the store as loaded: the stock writes of earlier runs would
+    # otherwise show in the product pages (the floor's are reset the same way).
+    path = fresh_copy(path, RESULTS / f"{stem}.run.db")
+    if args.database == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{path}"
     with sqlite3.connect(path) as conn:
         skus = [code for (code,) in conn.execute("SELECT code FROM sku ORDER BY code")]
     sample = random.Random(1).sample(skus, min(2000, len(skus)))
@@ -129,18 +215,25 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def gunicorn(target, args, port):
+    """The command serving `target` with bench/gunicorn_plain.py's settings."""
+    config = str(BENCH / "gunicorn_plain.py")
+    worker = ["-k", args.worker_class] if args.worker_class else []
+    return [sys.executable, "-m", "gunicorn", "-c", config, "-w", str(args.workers), *worker,
+            "-b", f"127.0.0.1:{port}", target]  # fmt: skip
+
+
 class Server:
     """gunicorn in its own process group, stopped by its own id."""
 
-    def __init__(self, name, target, env, workers, extra_args=()):
+    def __init__(self, name, command, env, token=None, cwd=ROOT):
         self.name, self.port = name, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.token = token
         self.log = open(RESULTS / f"{name}.log", "wb")
-        config = str(BENCH / "gunicorn_plain.py")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", config, "-w", str(workers),
-             "-b", f"127.0.0.1:{self.port}", *extra_args, target],
-            cwd=ROOT, env=env, stdout=self.log, stderr=self.log, start_new_session=True,
+            command(self.port), cwd=cwd, env=env, stdout=self.log, stderr=self.log,
+            start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -175,14 +268,34 @@ def concrete(path, order_id, sku):
     return path.replace("{order}", str(order_id)).replace("{sku}", sku)
 
 
-def check_same_output(ours, bare, token, order_id, sku):
-    """Every read path must give the same bytes from both apps, or nothing is measured."""
-    headers = {"Authorization": f"Bearer {token}", "Host": HOST}
-    for hot in HOT_PATHS:
+def paths(args):
+    """The hot paths of this run, with the floor's deep page and stock write when it runs."""
+    chosen = [hot for hot in HOT_PATHS if not args.only or hot.key in args.only]
+    if not args.floor:
+        return chosen
+    floor_paths = {
+        "orders_deep": (f"GET /orders?page={floor_app.DEEP_PAGE}",
+                        f"/cs/api/v1/orders?page={floor_app.DEEP_PAGE}", ""),
+        "sku_patch": ("PATCH /skus/{sku} stock_level", None, floor_app.PATCH_BODY),
+    }  # fmt: skip
+    changed = []
+    for hot in chosen:
+        if hot.key in floor_paths:
+            label, path, body = floor_paths[hot.key]
+            hot = HotPath(hot.key, label, hot.method, path or hot.path, body or hot.body,
+                          hot.content_type, hot.authorized, hot.compare)  # fmt: skip
+        changed.append(hot)
+    return changed
+
+
+def check_same_output(hot_paths, ours, bare, floor, order_id, sku):
+    """Every read path must give the same bytes from the service and the bare app, and the
+    same data from the floor where it serves the path, or nothing is measured."""
+    for hot in hot_paths:
         if not hot.compare:
             continue
         path = concrete(hot.path, order_id, sku)
-        a, b = fetch(ours.url + path, headers=headers), fetch(bare.url + path, headers=headers)
+        a, b = (fetch(server.url + path, headers=headers(server)) for server in (ours, bare))
         if a[0] != 200 or a != b:
             at = next((i for i, (x, y) in enumerate(zip(a[1], b[1], strict=False)) if x != y), 0)
             raise SystemExit(
@@ -190,15 +303,26 @@ def check_same_output(ours, bare, token, order_id, sku):
                 f"  service: {a[1][max(0, at - 120) : at + 120]!r}\n"
                 f"  bare:    {b[1][max(0, at - 120) : at + 120]!r}"
             )
-        print(f"  same output: {hot.label} ({len(a[1]):,} bytes)", flush=True)
+        note = ""
+        if floor and hot.key in floor_app.SERVED:
+            c = fetch(floor.url + path, headers=headers(floor))
+            difference = floor_app.same_store(a[1], c[1]) if c[0] == 200 else c
+            if difference:
+                raise SystemExit(f"{hot.label}: the floor shows other data: {difference}")
+            note = f", same data as the floor's {len(c[1]):,}"
+        print(f"  same output: {hot.label} ({len(a[1]):,} bytes{note})", flush=True)
 
 
-def wrk(server, hot, args, token, form, duration):
+def headers(server):
+    return {"Authorization": f"Bearer {server.token}", "Host": HOST}
+
+
+def wrk(server, hot, args, form, duration):
     env = {
         **os.environ,
         "BENCH_METHOD": hot.method,
         "BENCH_PATH": hot.path,
-        "BENCH_TOKEN": token if hot.authorized else "",
+        "BENCH_TOKEN": server.token if hot.authorized else "",
         "BENCH_BODY": form if hot.key == "token" else hot.body,
         "BENCH_CONTENT_TYPE": hot.content_type,
         "BENCH_MAX_ORDER": str(args.orders),
@@ -208,19 +332,23 @@ def wrk(server, hot, args, token, form, duration):
                "--latency", "-s", str(BENCH / "wrk.lua"), server.url + "/"]  # fmt: skip
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", output).groups()
-    median = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)", output)
     return {
         "rps": rate,
-        "p50_ms": median,
+        "p50_ms": _percentile(output, "50%"),
+        "p99_ms": _percentile(output, "99%"),
         "non_2xx": int(failed.group(1)) if failed else 0,
         "socket_errors": errors.group(1) if errors else None,
     }
 
 
-def measure(hot, servers, args, token, form):
+def _percentile(output, which):
+    value, unit = re.search(which + r"\s+([\d.]+)(us|ms|s)\b", output).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def measure(hot, servers, args, form):
     """The best of `rounds` runs per app, the apps taking turns (other load on the machine
     only ever slows a run down)."""
     best = [None] * len(servers)
@@ -228,8 +356,8 @@ def measure(hot, servers, args, token, form):
         order = range(len(servers)) if round_ % 2 == 0 else reversed(range(len(servers)))
         for index in order:
             if args.warmup:
-                wrk(servers[index], hot, args, token, form, args.warmup)
-            result = wrk(servers[index], hot, args, token, form, args.duration)
+                wrk(servers[index], hot, args, form, args.warmup)
+            result = wrk(servers[index], hot, args, form, args.duration)
             if best[index] is None or result["rps"] > best[index]["rps"]:
                 best[index] = result
     return best
@@ -252,60 +380,108 @@ def machine():
 
 
 def table(rows):
+    """One line per path: the service against the floor where it serves the path, else
+    against the bare app."""
     lines = [
-        "| path | service req/s | bare req/s | ratio | service p50 | bare p50 |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| path | service req/s | yardstick | its req/s | ratio | service p50 / p99 | its p50 |",
+        "|---|---:|---|---:|---:|---:|---:|",
     ]
-    for label, ours, bare in rows:
+    for label, ours, name, other in rows:
         lines.append(
-            f"| {label} | {ours['rps']:,.0f} | {bare['rps']:,.0f} | "
-            f"{ours['rps'] / bare['rps']:.2f} | {ours['p50_ms']:.2f} ms | {bare['p50_ms']:.2f} ms |"
+            f"| {label} | {ours['rps']:,.0f} | {name} | {other['rps']:,.0f} | "
+            f"{ours['rps'] / other['rps']:.2f} | {ours['p50_ms']:.2f} / {ours['p99_ms']:.2f} ms"
+            f" | {other['p50_ms']:.2f} ms |"
         )
     return "\n".join(lines)
+
+
+def mirror_client(url, path, client_id):
+    """The service's client (made in PostgreSQL) in the bare app's SQLite database too: the
+    bare app looks up the token's client on every request, as the service does."""
+    import psycopg2
+
+    columns = ("name", "client_id", "secret_digest", "scopes", "created_at")
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM api_client WHERE client_id = %s", (client_id,)
+        )
+        row = cursor.fetchone()
+    conn.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            f"INSERT INTO api_client ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?)",
+            (*row[:4], str(row[4])),
+        )
+
+
+def start(args, env, path):
+    """The servers of the run: the service, the bare app and (with --floor) the floor."""
+    credentials = flask(env, "cs", "client", "create", "Benchmark").stdout
+    client_id = re.search(r"client_id:\s+(\S+)", credentials).group(1)
+    secret = re.search(r"client_secret:\s+(\S+)", credentials).group(1)
+    form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
+    if args.database == "postgresql":
+        mirror_client(env["DATABASE_URL"], path, client_id)
+    servers = [Server("service", lambda port: gunicorn("wsgi:app", args, port), env)]
+    bare_env = {**env, "BENCH_DATABASE": str(path)}
+    servers.append(Server("bare", lambda port: gunicorn("bench.bare_app:app", args, port),
+                          bare_env))  # fmt: skip
+    if args.floor:
+        work, key = floor_app.work_dir(), floor_app.new_key()
+        database = fresh_copy(work / "floor.sqlite3", RESULTS / "floor.run.sqlite3")
+        servers.append(
+            Server(
+                "floor",
+                lambda port: floor_app.command(
+                    args.floor, work, port, args.workers, args.worker_class
+                ),  # fmt: skip
+                floor_app.environment(work, database, ROOT, key),
+                floor_app.token(args.floor, work, key),
+                cwd=args.floor,
+            )
+        )
+    status, body = fetch(
+        servers[0].url + "/oauth/2.0/token", "POST", form.encode(), {"Content-Type": FORM}
+    )
+    servers[0].token = servers[1].token = json.loads(body)["access_token"]
+    return servers, form
 
 
 def main():
     args = arguments()
     RESULTS.mkdir(exist_ok=True)
     env = {**os.environ, "TOKEN_SECRET": secrets.token_urlsafe(48)}
+    if args.floor:
+        work = floor_app.prepare(args.floor, args.orders)
+        env["STORE_TIMEZONE"] = floor_app.timezone(work)
     path, load, skus = build_database(args, env)
-    credentials = flask(env, "cs", "client", "create", "Benchmark").stdout
-    client_id = re.search(r"client_id:\s+(\S+)", credentials).group(1)
-    secret = re.search(r"client_secret:\s+(\S+)", credentials).group(1)
-    form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
+    hot_paths = paths(args)
     servers = []
     try:
-        ours = Server("service", "wsgi:app", env, args.workers)
-        servers.append(ours)
-        bare = Server(
-            "bare", "bench.bare_app:app", {**env, "BENCH_DATABASE": str(path)}, args.workers
-        )
-        servers.append(bare)
-        status, body = fetch(
-            ours.url + "/oauth/2.0/token", "POST", form.encode(), {"Content-Type": FORM}
-        )
-        token = json.loads(body)["access_token"]
-        check_same_output(ours, bare, token, args.orders // 2 + 7, skus[0])
+        servers, form = start(args, env, path)
+        floor = servers[2] if args.floor else None
+        check_same_output(hot_paths, servers[0], servers[1], floor, args.orders // 2 + 7, skus[0])
         rows, raw = [], {}
-        for hot in HOT_PATHS:
-            if args.only and hot.key not in args.only:
-                continue
-            measured = measure(hot, (ours, bare), args, token, form)
-            rows.append((hot.label, *measured))
-            raw[hot.key] = {"label": hot.label, "service": measured[0], "bare": measured[1]}
-            print(f"  {hot.label}: {measured[0]['rps']:,.0f} vs {measured[1]['rps']:,.0f} req/s",
-                  flush=True)  # fmt: skip
+        for hot in hot_paths:
+            against = floor if floor and hot.key in floor_app.SERVED else servers[1]
+            measured = measure(hot, (servers[0], against), args, form)
+            rows.append((hot.label, measured[0], against.name, measured[1]))
+            raw[hot.key] = {"label": hot.label, "service": measured[0], against.name: measured[1]}
+            ours, other = measured[0]["rps"], measured[1]["rps"]
+            print(f"  {hot.label}: {ours:,.0f} vs {against.name} {other:,.0f} req/s "
+                  f"({ours / other:.2f})", flush=True)  # fmt: skip
     finally:
         for server in servers:
             server.stop()
     report = table(rows)
     print(report)
-    summary = {"machine": machine(), "args": vars(args), "load": load, "paths": raw,
+    summary = {"machine": machine(), "args": {k: str(v) for k, v in vars(args).items()},
+               "load": load, "paths": raw,
                "command": " ".join([Path(sys.executable).name, *sys.argv])}  # fmt: skip
     (RESULTS / "latest.json").write_text(json.dumps(summary, indent=2))
     (RESULTS / "latest.md").write_text(report + "\n")
     for key, result in raw.items():
-        if result["service"]["non_2xx"] or result["bare"]["non_2xx"]:
+        if any(r.get("non_2xx") for r in result.values() if isinstance(r, dict)):
             print(f"warning: {key} had non-2xx responses: {result}", file=sys.stderr)
 
 

@@ -2,7 +2,8 @@
 --   BENCH_METHOD        GET, POST, PATCH
 --   BENCH_PATH          the path; {order} becomes a random order id, {sku} a random SKU
 --   BENCH_TOKEN         a bearer token (optional)
---   BENCH_BODY          the request body (optional), BENCH_CONTENT_TYPE its type
+--   BENCH_BODY          the request body (optional), BENCH_CONTENT_TYPE its type; {level}
+--                       becomes a random stock level
 --   BENCH_MAX_ORDER     the largest order id
 --   BENCH_SKUS          a file of SKUs, one a line
 
@@ -44,5 +45,9 @@ function request()
     local sku = skus[math.random(1, #skus)]
     target = target:gsub("{sku}", (sku:gsub("%%", "%%%%")))
   end
-  return wrk.format(method, target, headers, body)
+  local sent = body
+  if sent and sent:find("{level}", 1, true) then
+    sent = sent:gsub("{level}", tostring(math.random(0, 100000)))
+  end
+  return wrk.format(method, target, headers, sent)
 end

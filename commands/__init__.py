@@ -1,8 +1,9 @@
-"""The `cs` command group: schema, integrations, statuses, demo data and imports."""
+"""The `cs` command group: schema, integrations, statuses, demo data, stock and order CSV,
+imports."""
 
 import click
 
-from commands import clients, database, demo, imports, statuses
+from commands import clients, database, demo, imports, orders, statuses, stock
 
 
 @click.group("cs")
@@ -14,4 +15,6 @@ cli.add_command(database.group)
 cli.add_command(clients.group)
 cli.add_command(statuses.group)
 cli.add_command(demo.demo)
+cli.add_command(stock.group)
+cli.add_command(orders.group)
 cli.add_command(imports.group)

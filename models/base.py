@@ -105,6 +105,16 @@ class UTCDateTimeField(DateTimeField):
             return value.strftime("%Y-%m-%d %H:%M:%S.%f")
         return super().db_value(value)
 
+    def python_value(self, value):
+        # SQLite hands back the text written above: that one form is parsed in C, where
+        # peewee would try its strptime formats in turn (the other forms still do).
+        if type(value) is str and len(value) == 26 and value[10] == " ":
+            try:
+                return datetime.datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        return super().python_value(value)
+
 
 class SkuField(CharField):
     """A stock-keeping unit, compared exactly (case, accents, trailing spaces) everywhere."""

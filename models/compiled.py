@@ -20,6 +20,7 @@ as peewee's `.tuples()`/`.dicts()` would, skipping the conversions that change n
 
 from peewee import (
     AutoField,
+    BigAutoField,
     BigIntegerField,
     CharField,
     ColumnBase,
@@ -29,10 +30,10 @@ from peewee import (
     TextField,
 )
 
-from models.base import db
+from models.base import Fixed4Field, db
 
 # Field types whose values need no conversion, to the database or back from any driver.
-PLAIN_FIELDS = (AutoField, BigIntegerField, CharField, IntegerField, TextField)
+PLAIN_FIELDS = (AutoField, BigAutoField, BigIntegerField, CharField, IntegerField, TextField)
 
 
 def _plain(field):
@@ -42,10 +43,13 @@ def _plain(field):
     return type(field) in PLAIN_FIELDS
 
 
-def _output_converter(node):
-    """The python_value a selected column needs, or None when the raw value will do."""
+def _output_converter(node, units):
+    """The python_value a selected column needs, or None when the raw value will do (with
+    `units`, a Fixed4Field's stored integer too)."""
     node = node.unwrap()
     if not isinstance(node, Field) or _plain(node):
+        return None
+    if units and isinstance(node, Fixed4Field):
         return None
     return node.python_value
 
@@ -103,7 +107,7 @@ class _Plan:
 
     __slots__ = ("sql", "params", "fill", "names", "converters")
 
-    def __init__(self, query):
+    def __init__(self, query, units):
         sql, params = query.sql()
         self.sql = sql
         self.params = list(params)
@@ -119,8 +123,8 @@ class _Plan:
         )
         self.converters = tuple(
             (index, converter)
-            for index, converter in enumerate(map(_output_converter, returning))
-            if converter is not None
+            for index, node in enumerate(returning)
+            if (converter := _output_converter(node, units)) is not None
         )
 
     def parameters(self, args):
@@ -143,10 +147,14 @@ def _shape(args):
 
 
 class CompiledQuery:
-    """A query built by `build(p)`, compiled once per database class and argument shape."""
+    """A query built by `build(p)`, compiled once per database class and argument shape.
 
-    def __init__(self, build):
+    With `units`, Fixed4Field columns come back as their stored integers (ten-thousandths),
+    for renderers that turn them into JSON numbers without a Decimal on the way."""
+
+    def __init__(self, build, units=False):
         self.build = build
+        self.units = units
         self.plans = {}
 
     def _plan(self, args):
@@ -154,7 +162,7 @@ class CompiledQuery:
         key = (type(db.obj), shape)
         plan = self.plans.get(key)
         if plan is None:
-            plan = self.plans[key] = _Plan(self.build(Placeholders(shape)))
+            plan = self.plans[key] = _Plan(self.build(Placeholders(shape)), self.units)
         return plan
 
     def _cursor(self, args):
@@ -169,7 +177,8 @@ class CompiledQuery:
         plan, cursor = self._cursor(args)
         rows = cursor.fetchall()
         if not plan.converters:
-            return plan, [tuple(row) for row in rows]
+            # Every driver's rows are tuples already.
+            return plan, rows if type(rows) is list else list(rows)
         converted = []
         for row in rows:
             row = list(row)

@@ -79,6 +79,8 @@ class Order(BaseModel):
             (("paid_at", "external_payment_requested_at"), False),
             (("status", "id", *LISTING_STATE), False),
             (("id", *LISTING_STATE), False),
+            # The default listing's pages (migration 0012).
+            (("id", "external_payment_requested_at", "paid_at"), False),
         )
 
 

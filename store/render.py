@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 UTC = ZoneInfo("UTC")
 _EXPONENTS = {digits: Decimal(1).scaleb(-digits) for digits in range(0, 5)}
+# Stored quantities are ten-thousandths (models.base.SCALE; render reads no model).
+SCALE = 10_000
+_STEPS = {digits: 10 ** (4 - digits) for digits in range(0, 5)}
+_SCALES = {digits: 10**digits for digits in range(0, 5)}
 
 
 def number(value):
@@ -17,6 +21,30 @@ def number(value):
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+def units_number(units):
+    """Stored ten-thousandths (models.base.Fixed4Field's integer) as number() shows their
+    Decimal, without making one: int division is exact, and `units / SCALE` is the double
+    nearest the decimal, as float() of it is."""
+    if units is None:
+        return None
+    whole, rest = divmod(units, SCALE)
+    return whole if not rest else units / SCALE
+
+
+def units_money(units, digits):
+    """Stored ten-thousandths as money() shows their Decimal: rounded half away from zero
+    to `digits` decimals, in integers."""
+    if units is None:
+        return None
+    step = _STEPS[digits]
+    minor = (abs(units) * 2 + step) // (2 * step)
+    if units < 0:
+        minor = -minor
+    scale = _SCALES[digits]
+    whole, rest = divmod(minor, scale)
+    return whole if not rest else minor / scale
 
 
 def money(value, digits):
@@ -51,6 +79,9 @@ class StoreRenderer:
 
     def money(self, value):
         return money(value, self.digits)
+
+    def money_units(self, units):
+        return units_money(units, self.digits)
 
 
 # The instants every database stores alike (MariaDB's DATETIME range): a bound outside them

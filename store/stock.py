@@ -86,7 +86,7 @@ class Owner(NamedTuple):
 # --- reading ---
 
 
-def _product_record(record_id, sku, name, level, unlimited):
+def render_product_record(record_id, sku, name, level, unlimited):
     return {
         "id": record_id,
         "sku": sku,
@@ -96,7 +96,7 @@ def _product_record(record_id, sku, name, level, unlimited):
     }
 
 
-def _variation_record(record_id, product_id, sku, name, level, unlimited):
+def render_variation_record(record_id, product_id, sku, name, level, unlimited):
     return {
         "id": record_id,
         "product_id": product_id,
@@ -157,12 +157,12 @@ FIND_SKU = CompiledQuery(
 
 def product_record(product_id):
     row = PRODUCT_RECORD.first(id=product_id)
-    return None if row is None else _product_record(*row)
+    return None if row is None else render_product_record(*row)
 
 
 def variation_record(variation_id):
     row = VARIATION_RECORD.first(id=variation_id)
-    return None if row is None else _variation_record(*row)
+    return None if row is None else render_variation_record(*row)
 
 
 def _record(owner):
@@ -171,7 +171,7 @@ def _record(owner):
     return variation_record(owner.id)
 
 
-def _searchable(sku):
+def searchable_sku(sku):
     # NUL cannot be sent to PostgreSQL, and no stored SKU holds one or is longer.
     return sku is not None and "\x00" not in sku and 0 < len(sku) <= MAX_SKU_LENGTH
 
@@ -179,12 +179,14 @@ def _searchable(sku):
 def find_sku(sku):
     """(Owner, stock record) of the product or variation with this exact SKU, or None: one
     query on the two unique SKU indexes."""
-    if not _searchable(sku):
+    if not searchable_sku(sku):
         return None
     for kind, record_id, product_id, name, level, unlimited in FIND_SKU.rows(sku=sku):
         if kind == PRODUCT_SKU:
-            return Owner(kind, record_id), _product_record(record_id, sku, name, level, unlimited)
-        record = _variation_record(record_id, product_id, sku, name, level, unlimited)
+            return Owner(kind, record_id), render_product_record(
+                record_id, sku, name, level, unlimited
+            )
+        record = render_variation_record(record_id, product_id, sku, name, level, unlimited)
         return Owner(kind, record_id), record
     return None
 
@@ -227,6 +229,21 @@ ADJUST_VARIATION = CompiledQuery(
         Variation.id == p.id, _in_range(Variation, p.adjustment)
     )
 )
+# The other common PATCH, a new level, compiled once too; a row already at that level is
+# left alone (its product's date_updated too).
+SET_PRODUCT_LEVEL = CompiledQuery(
+    lambda p: Product.update(
+        {
+            Product.stock_level: p.level.of(Product.stock_level),
+            Product.date_updated: p.now.of(Product.date_updated),
+        }
+    ).where(Product.id == p.id, Product.stock_level != p.level)
+)
+SET_VARIATION_LEVEL = CompiledQuery(
+    lambda p: Variation.update({Variation.stock_level: p.level.of(Variation.stock_level)}).where(
+        Variation.id == p.id, Variation.stock_level != p.level
+    )
+)
 # `=`, not IN: MariaDB runs `IN (subquery)` of an UPDATE as a dependent subquery over
 # every product, locking them all; a scalar subquery is read once, then the primary key.
 TOUCH_PRODUCT_OF = CompiledQuery(
@@ -245,6 +262,10 @@ def _update(model, record_id, change, now):
         if model is Product:
             return ADJUST_PRODUCT.execute(adjustment=change.adjustment, now=now, id=record_id)
         return ADJUST_VARIATION.execute(adjustment=change.adjustment, id=record_id)
+    if change.level is not None and change.unlimited is None:
+        if model is Product:
+            return SET_PRODUCT_LEVEL.execute(level=change.level, now=now, id=record_id)
+        return SET_VARIATION_LEVEL.execute(level=change.level, id=record_id)
     values, where = {}, [model.id == record_id]
     if change.adjustment is not None:
         values[model.stock_level] = model.stock_level + change.adjustment

@@ -233,3 +233,36 @@ def catalog_rows():
         model.__name__: list(model.select().order_by(*model._meta.get_primary_keys()).tuples())
         for model in tables
     }
+
+
+def bulk_products(count, variations_each=0, stock_level=Decimal(5)):
+    """`count` products (SKU `BULK-n`, stock 5) with `variations_each` variations each (SKU
+    `BULK-n-m`, stock 3), inserted in batches."""
+    from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Sku, Variation
+
+    start = next(_sequence) * 1_000_000
+    stamp = datetime.datetime(2024, 1, 1, 12, 0)
+    codes = [f"BULK-{start + n}" for n in range(count)]
+    for batch in range(0, count, 500):
+        chunk = codes[batch : batch + 500]
+        Sku.insert_many([(code, PRODUCT_SKU) for code in chunk], [Sku.code, Sku.kind]).execute()
+        Product.insert_many(
+            [
+                {"name": f"Bulk {code}", "sku": code, "stock_level": stock_level,
+                 "date_added": stamp, "date_updated": stamp}
+                for code in chunk
+            ]
+        ).execute()  # fmt: skip
+    if not variations_each:
+        return
+    ids = dict(Product.select(Product.sku, Product.id).where(Product.sku.in_(codes)).tuples())
+    rows = [(f"{code}-{m}", ids[code]) for code in codes for m in range(variations_each)]
+    for batch in range(0, len(rows), 500):
+        chunk = rows[batch : batch + 500]
+        Sku.insert_many(
+            [(code, VARIATION_SKU) for code, _ in chunk], [Sku.code, Sku.kind]
+        ).execute()
+        Variation.insert_many(
+            [{"product": product_id, "sku": code, "stock_level": Decimal(3)}
+             for code, product_id in chunk]
+        ).execute()  # fmt: skip

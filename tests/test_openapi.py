@@ -275,6 +275,7 @@ def _store():
         "bare_product_id": bare.id,
         "sku": rich.sku,
         "variation_id": variation.id,
+        "variation_sku": variation.sku,
     }
 
 
@@ -354,6 +355,17 @@ def _requests(store):
             "patch",
             f"/cs/api/v1/variations/{variation}",
             STOCK_BODY,
+        ),
+        (
+            "/cs/api/v1/stock",
+            "patch",
+            "/cs/api/v1/stock",
+            {
+                "data": [
+                    {"sku": store["variation_sku"], "stock_adjustment": 2},
+                    {"sku": store["sku"], "stock_unlimited": False},
+                ]
+            },
         ),
     ]
 
@@ -501,6 +513,15 @@ def test_order_writes_match_the_documented_schemas(client, auth, document):
                         headers=headers)  # fmt: skip
     assert paid.status_code == 200
     check(document, item, "patch", paid)
+
+
+def test_the_bulk_stock_body_and_its_refusal_have_examples(document):
+    patch = document["paths"]["/cs/api/v1/stock"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]
+    _validator(document, body["schema"]).validate(body["example"])
+    refusal = patch["responses"]["400"]["content"]["application/json"]
+    _validator(document, refusal["schema"]).validate(refusal["example"])
+    assert patch["security"] == [{"oauth2": ["cs:products:write"]}]
 
 
 def test_the_order_write_bodies_are_documented_with_examples(document):

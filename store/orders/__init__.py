@@ -9,6 +9,7 @@ from store.orders.documents import (
     render_order,
     render_orders,
     render_tagged_order,
+    render_visible_page,
 )
 from store.orders.listing import (
     PAYMENT_STATUSES,
@@ -16,6 +17,7 @@ from store.orders.listing import (
     count_orders,
     page_ids,
     select_orders,
+    unfiltered,
 )
 from store.orders.writes import create_order, put_order
 from store.paging import fetch_page
@@ -40,6 +42,14 @@ def list_orders(filters, page, per_page, settings, full=False):
     """One page of orders, newest first, matching `filters` (an OrderFilters): a Page.
     With `full`, each order in its full view (manage.md §2)."""
     selection = select_orders(filters, settings.timezone)
+    if unfiltered(selection):
+        return fetch_page(
+            lambda: count_orders(selection),
+            lambda offset, limit: (offset, limit),
+            lambda window: render_visible_page(*window, settings, full),
+            page,
+            per_page,
+        )
     return fetch_page(
         lambda: count_orders(selection),
         lambda offset, limit: page_ids(selection, offset, limit),

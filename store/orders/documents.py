@@ -14,7 +14,7 @@ from models.orders import (
 )
 from models.statuses import FulfilmentStatus
 from store.etags import entity_tag
-from store.render import StoreRenderer, number
+from store.render import StoreRenderer, units_number
 
 # Shown when an option was left empty, as the original does.
 EMPTY_OPTION_VALUE = "None"
@@ -104,7 +104,7 @@ class OrderRenderer(StoreRenderer):
         order = {
             "id": row["id"],
             "date_placed": self.date(row["placed_at"]),
-            "total": self.money(row["total"]),
+            "total": self.money_units(row["total"]),
             "payment_method": row["payment_method"],
             "payment_date": self.date(row["paid_at"]),
             "payment_reference": row["payment_reference"],
@@ -143,9 +143,9 @@ class OrderRenderer(StoreRenderer):
     def _full_view(self, order, row, history):
         """Append what the full view adds, after every key of the plain document."""
         order["customer"]["shipping"]["phone"] = row["shipping_phone"]
-        order["shipping_total"] = self.money(row["shipping_total"])
-        order["tax"] = self.money(row["tax_total"])
-        order["discount"] = self.money(row["discount_total"])
+        order["shipping_total"] = self.money_units(row["shipping_total"])
+        order["tax"] = self.money_units(row["tax_total"])
+        order["discount"] = self.money_units(row["discount_total"])
         cancelled = row["cancelled_at"]
         order["cancelled"] = None if cancelled is None else {"date": self.date(cancelled)}
         order["external_payment_requested"] = self.date(row["external_payment_requested_at"])
@@ -158,14 +158,41 @@ def _orders_by_ids(columns):
             Order.select(*columns)
             .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
             .where(Order.id.in_(p.ids))
-        )
+        ),
+        units=True,
     )
+
+
+def _visible_page(columns):
+    """One page of the default listing's orders, newest first, in one statement: the page
+    is skipped to and cut on the ids alone (a derived table: MariaDB takes no LIMIT in an
+    IN subquery), then only its rows are read."""
+
+    def build(p):
+        page = (
+            Order.select(Order.id)
+            .where(Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False))
+            .order_by(Order.id.desc())
+            .limit(p.limit)
+            .offset(p.offset)
+            .alias("page")
+        )
+        return (
+            Order.select(*columns)
+            .join(page, on=(Order.id == page.c.id))
+            .join(FulfilmentStatus, on=(Order.status == FulfilmentStatus.id))
+            .order_by(Order.id.desc())
+        )
+
+    return CompiledQuery(build, units=True)
 
 
 # The per-page fetches by id list, compiled once per number of ids: the plain view's, and
 # the one that also reads what the full view and the entity tag need.
 ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS)
 STORED_ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
+VISIBLE_PAGE = _visible_page(ORDER_COLUMNS)
+STORED_VISIBLE_PAGE = _visible_page(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
 OPTIONS_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
         OrderItemOption.select(
@@ -191,7 +218,8 @@ ITEMS_BY_ORDER_IDS = CompiledQuery(
         )
         .where(OrderItem.order.in_(p.ids))
         .order_by(OrderItem.order, OrderItem.sort_order, OrderItem.id)
-    )
+    ),
+    units=True,
 )
 ATTRIBUTES_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
@@ -245,8 +273,8 @@ def _items_by_order(ids):
                 "id": item_id,
                 "name": name,
                 "sku": sku,
-                "quantity": number(quantity),
-                "price": number(price),
+                "quantity": units_number(quantity),
+                "price": units_number(price),
                 "options": options.get(item_id, []),
             }
         )
@@ -277,7 +305,12 @@ def _render(ids, settings, full, tagged=False):
         return []
     query = STORED_ORDERS_BY_IDS if full or tagged else ORDERS_BY_IDS
     rows = {row["id"]: row for row in query.dicts(ids=ids)}
-    found = [order_id for order_id in ids if order_id in rows]
+    return _documents(rows, [order_id for order_id in ids if order_id in rows], settings, full)
+
+
+def _documents(rows, found, settings, full):
+    """(row, document) of the orders `found` (ids, in order) of `rows` (by id): three
+    queries for their items, options and attributes (the full view: four)."""
     if not found:
         return []
     items = _items_by_order(found)
@@ -299,6 +332,14 @@ def render_orders(ids, settings, full=False):
     """The orders with these ids as JSON-ready dicts (with `full`, their full view), in the
     order of `ids`, missing ones left out."""
     return [document for _, document in _render(ids, settings, full)]
+
+
+def render_visible_page(offset, limit, settings, full=False):
+    """One page of the default listing (every visible order, newest first) as JSON-ready
+    dicts: four queries (the full view: five), the page's rows read in the first."""
+    query = STORED_VISIBLE_PAGE if full else VISIBLE_PAGE
+    rows = {row["id"]: row for row in query.dicts(offset=offset, limit=limit)}
+    return [document for _, document in _documents(rows, list(rows), settings, full)]
 
 
 def render_order(order_id, settings, full=False):

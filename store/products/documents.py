@@ -19,7 +19,7 @@ from models.catalog import (
 )
 from models.compiled import CompiledQuery
 from store.etags import entity_tag
-from store.render import StoreRenderer, number
+from store.render import StoreRenderer, units_number
 
 PRODUCT_COLUMNS = (
     Product.id,
@@ -77,7 +77,8 @@ def _products_by_ids(columns):
             Product.select(*columns)
             .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
             .where(Product.id.in_(p.ids))
-        )
+        ),
+        units=True,
     )
 
 
@@ -87,7 +88,8 @@ def _variations_by_product_ids(columns):
             Variation.select(*columns)
             .where(Variation.product.in_(p.ids))
             .order_by(Variation.product, Variation.sort_order, Variation.id)
-        )
+        ),
+        units=True,
     )
 
 
@@ -153,7 +155,8 @@ OPTIONS_BY_PRODUCT_IDS = CompiledQuery(
             ProductOptionChoice.sort_order,
             ProductOptionChoice.id,
         )
-    )
+    ),
+    units=True,
 )
 
 
@@ -224,8 +227,8 @@ class ProductRenderer(StoreRenderer):
                 option["options"].append(
                     {
                         "name": choice,
-                        "price_adjustment": self.money(price),
-                        "weight_adjustment": number(weight),
+                        "price_adjustment": self.money_units(price),
+                        "weight_adjustment": units_number(weight),
                     }
                 )
         return options
@@ -244,22 +247,22 @@ class ProductRenderer(StoreRenderer):
                 "sku": row["sku"],
                 "barcode": row["barcode"],
                 "stock_unlimited": bool(row["stock_unlimited"]),
-                "stock_level": number(row["stock_level"]),
-                "price": self.money(row["price"]),
-                "wholesale_price": self.money(row["wholesale_price"]),
-                "cost_price": self.money(row["cost_price"]),
-                "sale_price": self.money(row["sale_price"]),
+                "stock_level": units_number(row["stock_level"]),
+                "price": self.money_units(row["price"]),
+                "wholesale_price": self.money_units(row["wholesale_price"]),
+                "cost_price": self.money_units(row["cost_price"]),
+                "sale_price": self.money_units(row["sale_price"]),
                 "primary_image": row["primary_image"] or None,
                 "options": chosen[row["id"]],
                 "shipping": {
-                    "width": number(row["width"]),
-                    "height": number(row["height"]),
-                    "length": number(row["length"]),
+                    "width": units_number(row["width"]),
+                    "height": units_number(row["height"]),
+                    "length": units_number(row["length"]),
                     "number_items": row["number_items"],
                 },
             }
             if self.full:
-                variation["weight"] = number(row["weight"])
+                variation["weight"] = units_number(row["weight"])
             variations[row["product"]].append(variation)
         return variations
 
@@ -273,14 +276,14 @@ class ProductRenderer(StoreRenderer):
             "barcode": row["barcode"],
             "active": row["active"],
             "stock_unlimited": row["stock_unlimited"],
-            "stock_level": number(row["stock_level"]),
+            "stock_level": units_number(row["stock_level"]),
             "short_description": row["short_description"],
             "description": row["description"],
             "brand": row["brand_name"],
-            "price": self.money(row["price"]),
-            "wholesale_price": self.money(row["wholesale_price"]),
-            "cost_price": self.money(row["cost_price"]),
-            "sale_price": self.money(row["sale_price"]),
+            "price": self.money_units(row["price"]),
+            "wholesale_price": self.money_units(row["wholesale_price"]),
+            "cost_price": self.money_units(row["cost_price"]),
+            "sale_price": self.money_units(row["sale_price"]),
             "sale_start": self.date(row["sale_start"]),
             "sale_end": self.date(row["sale_end"]),
             "primary_image": row["primary_image"] or None,
@@ -293,16 +296,16 @@ class ProductRenderer(StoreRenderer):
             "date_updated": self.date(row["date_updated"]),
             "shipping": {
                 "shippable": row["shippable"],
-                "width": number(row["width"]),
-                "height": number(row["height"]),
-                "length": number(row["length"]),
+                "width": units_number(row["width"]),
+                "height": units_number(row["height"]),
+                "length": units_number(row["length"]),
                 "number_items": row["number_items"],
-                "stacked_height": number(row["stacked_height"]),
+                "stacked_height": units_number(row["stacked_height"]),
                 "separate_ship": row["separate_ship"],
             },
         }
         if self.full:
-            product["weight"] = number(row["weight"])
+            product["weight"] = units_number(row["weight"])
         return product
 
 

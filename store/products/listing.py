@@ -8,6 +8,7 @@ from typing import NamedTuple
 from peewee import SQL, fn
 
 from models.catalog import Product
+from models.compiled import CompiledQuery
 from store.render import day_bounds, stored_instant
 
 FIELDS = {"date_added": Product.date_added, "date_updated": Product.date_updated}
@@ -107,16 +108,35 @@ def _where(query, conditions):
     return query.where(*conditions) if conditions else query
 
 
-def count_products(conditions):
-    return _where(Product.select(fn.COUNT(SQL("*"))), conditions).scalar()
+def _count_query(conditions):
+    return _where(Product.select(fn.COUNT(SQL("*"))), conditions)
 
 
-def page_ids(conditions, offset, limit):
-    """The ids of one page, newest `date_added` first, then highest id: a total order."""
-    query = (
+def _page_query(conditions, offset, limit):
+    return (
         _where(Product.select(Product.id), conditions)
         .order_by(Product.date_added.desc(), Product.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return [product_id for (product_id,) in query.tuples()]
+
+
+# The unfiltered listing's two queries, compiled once (building them cost more than
+# running them).
+COUNT_ALL = CompiledQuery(lambda p: _count_query([]))
+PAGE_OF_ALL = CompiledQuery(lambda p: _page_query([], p.offset, p.limit))
+
+
+def count_products(conditions):
+    if not conditions:
+        return COUNT_ALL.first()[0]
+    return _count_query(conditions).scalar()
+
+
+def page_ids(conditions, offset, limit):
+    """The ids of one page, newest `date_added` first, then highest id: a total order."""
+    if not conditions:
+        rows = PAGE_OF_ALL.rows(offset=offset, limit=limit)
+    else:
+        rows = _page_query(conditions, offset, limit).tuples()
+    return [product_id for (product_id,) in rows]
