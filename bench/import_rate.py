@@ -24,7 +24,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, Server, build_database, flask, machine  # noqa: E402
+from bench.run import RESULTS, Server, build_database, flask, gunicorn, machine  # noqa: E402
 
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 
@@ -77,12 +77,15 @@ def main():
     args = arguments()
     RESULTS.mkdir(exist_ok=True)
     env = {**os.environ, "TOKEN_SECRET": secrets.token_urlsafe(48)}
-    source_args = SimpleNamespace(orders=args.orders, products=args.products, rebuild=False)
+    source_args = SimpleNamespace(
+        orders=args.orders, products=args.products, rebuild=False, floor=False, database="sqlite"
+    )
     path, _, _ = build_database(source_args, env)
     output = flask(env, "cs", "client", "create", "import-bench").stdout
     client_id = re.search(r"client_id:\s+(\S+)", output).group(1)
     secret = re.search(r"client_secret:\s+(\S+)", output).group(1)
-    source = Server("import-source", "wsgi:app", env, workers=2)
+    served = SimpleNamespace(workers=2, worker_class=None)
+    source = Server("import-source", lambda port: gunicorn("wsgi:app", served, port), env)
     results = {"machine": machine(), "orders": args.orders, "products": args.products}
     try:
         for kind in args.databases:
