@@ -1,9 +1,9 @@
 """The `cs` command group: schema, integrations, statuses, the change feed, webhooks, demo
-data, stock and order CSV."""
+data, stock and order CSV, imports."""
 
 import click
 
-from commands import clients, database, demo, events, orders, statuses, stock, webhooks
+from commands import clients, database, demo, events, imports, orders, statuses, stock, webhooks
 
 
 @click.group("cs")
@@ -19,3 +19,4 @@ cli.add_command(demo.demo)
 cli.add_command(stock.group)
 cli.add_command(orders.group)
 cli.add_command(webhooks.group)
+cli.add_command(imports.group)

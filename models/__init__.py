@@ -18,6 +18,7 @@ from models.catalog import (
 from models.clients import ApiClient
 from models.events import Event, EventMark
 from models.idempotency import IdempotencyKey
+from models.imports import ImportRecord
 from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
 from models.statuses import FulfilmentStatus
 from models.token_failures import TokenFailure
@@ -50,6 +51,7 @@ ALL_MODELS = [
     WebhookSubscription,
     WebhookDelivery,
     WebhookAttempt,
+    ImportRecord,
 ]
 
 __all__ = ["ALL_MODELS", "db"] + [model.__name__ for model in ALL_MODELS]

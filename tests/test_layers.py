@@ -33,8 +33,18 @@ def imported_modules(package):
     [
         (
             "store",
-            {"flask", "werkzeug", "flask_smorest", "webargs", "api", "commands"},
+            {
+                "flask",
+                "werkzeug",
+                "flask_smorest",
+                "webargs",
+                "api",
+                "commands",
+                "csclient",
+                "requests",
+            },
         ),
+        ("csclient", {"flask", "api", "store", "models", "commands", "peewee"}),
         ("models", {"flask", "werkzeug", "flask_smorest", "api", "store", "commands"}),
         ("commands", {"api"}),
     ],
