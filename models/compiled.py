@@ -19,9 +19,11 @@ as peewee's `.tuples()`/`.dicts()` would, skipping the conversions that change n
 """
 
 from peewee import (
+    JOIN,
     AutoField,
     BigAutoField,
     BigIntegerField,
+    BooleanField,
     CharField,
     ColumnBase,
     Field,
@@ -43,15 +45,29 @@ def _plain(field):
     return type(field) in PLAIN_FIELDS
 
 
-def _output_converter(node, units):
+def _output_converter(node, units, base):
     """The python_value a selected column needs, or None when the raw value will do (with
-    `units`, a Fixed4Field's stored integer too)."""
+    `units`, a Fixed4Field's stored integer too). `base`: the model the query selects from."""
     node = node.unwrap()
     if not isinstance(node, Field) or _plain(node):
         return None
     if units and isinstance(node, Fixed4Field):
         return None
+    if type(node) is BooleanField and not node.null and node.model is base:
+        # Never None (not from an outer join either): peewee's python_value would be
+        # bool() by way of a Python call per value.
+        return bool
     return node.python_value
+
+
+def _never_null_source(query):
+    """The model whose NOT NULL columns are never NULL in the rows: the one selected from,
+    unless a join could add rows without it."""
+    joins = getattr(query, "_joins", None) or {}
+    kinds = {join[3] for targets in joins.values() for join in targets}
+    if kinds - {JOIN.INNER, JOIN.LEFT_OUTER}:
+        return None
+    return getattr(query, "model", None)
 
 
 class _Slot:
@@ -117,6 +133,7 @@ class _Plan:
             if isinstance(value, _Slot)
         ]
         returning = getattr(query, "_returning", None) or ()
+        base = _never_null_source(query)
         self.names = tuple(
             node._alias if node.is_alias() else getattr(node.unwrap(), "name", None)
             for node in returning
@@ -124,7 +141,7 @@ class _Plan:
         self.converters = tuple(
             (index, converter)
             for index, node in enumerate(returning)
-            if (converter := _output_converter(node, units)) is not None
+            if (converter := _output_converter(node, units, base)) is not None
         )
 
     def parameters(self, args):

@@ -2,6 +2,7 @@
 wall-clock times become the stored UTC instants."""
 
 import datetime
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -54,16 +55,26 @@ def money(value, digits):
     return number(value.quantize(_EXPONENTS[digits], rounding=ROUND_HALF_UP))
 
 
+def _local_text(value, zone):
+    # UTC needs no conversion, and isoformat writes the same text as DATE_FORMAT
+    # (four-digit years) several times faster than strftime.
+    local = value if zone is UTC else value.replace(tzinfo=datetime.UTC).astimezone(zone)
+    if local.year < 1000:
+        return local.strftime(DATE_FORMAT)
+    return local.isoformat(" ", "microseconds")[:26]
+
+
+# Pages are read again and again: a hit skips the zone conversion and the formatting. Only
+# naive values are cached (aware ones that are equal can still differ in wall-clock time).
+_cached_local_text = functools.lru_cache(maxsize=4096)(_local_text)
+
+
 def date_time(value, zone, zone_name):
     """A stored naive-UTC datetime as {"date", "timezone"} in the store time zone."""
     if value is None:
         return None
-    # Pages render dozens of these: a UTC store needs no conversion, and isoformat writes
-    # the same text as DATE_FORMAT (four-digit years) several times faster than strftime.
-    local = value if zone is UTC else value.replace(tzinfo=datetime.UTC).astimezone(zone)
-    if local.year < 1000:
-        return {"date": local.strftime(DATE_FORMAT), "timezone": zone_name}
-    return {"date": local.isoformat(" ", "microseconds")[:26], "timezone": zone_name}
+    text = _cached_local_text(value, zone) if value.tzinfo is None else _local_text(value, zone)
+    return {"date": text, "timezone": zone_name}
 
 
 class StoreRenderer:

@@ -133,3 +133,26 @@ def test_a_parameter_must_be_an_argument(products):
     with pytest.raises(TypeError, match="sku"):
         query.rows(code="SKU-1")
     assert not query.plans
+
+
+def test_booleans_of_an_outer_joined_table_stay_null_where_it_has_no_row(products):
+    """A NOT NULL boolean read as bool() only where no join can leave it NULL."""
+    variations = CompiledQuery(
+        lambda p: (
+            Product.select(Product.id, Product.active, Variation.stock_unlimited)
+            .join(Variation, JOIN.LEFT_OUTER, on=(Variation.product == Product.id))
+            .where(Product.id.in_(p.ids))
+            .order_by(Product.id)
+        )
+    )
+    expected = list(
+        Product.select(Product.id, Product.active, Variation.stock_unlimited)
+        .join(Variation, JOIN.LEFT_OUTER, on=(Variation.product == Product.id))
+        .where(Product.id.in_(products))
+        .order_by(Product.id)
+        .tuples()
+    )
+    rows = variations.rows(ids=products)
+    assert rows == expected
+    assert [row[2] for row in rows] == [False, None, None]
+    assert {type(row[1]) for row in rows} == {type(rows[0][2])} == {bool}

@@ -387,4 +387,4 @@ def test_full_products_cost_what_plain_ones_do(client, auth):
     for _ in range(5):
         factories.rich_product(size=3)
     queries, body = count(client, headers, f"{PRODUCTS}?view=full&paging=100")
-    assert (queries, len(body["data"])) == (10, 7)
+    assert (queries, len(body["data"])) == (9, 7)

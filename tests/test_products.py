@@ -418,8 +418,15 @@ def test_a_page_costs_constant_queries(client, auth):
     data = response.get_json()["data"]
     assert len(data) == 8
     assert sum(len(product["variations"]) for product in data) == 1 + 6 * 9
-    # Two more than one product: the count and the page's ids.
-    assert few.count == many.count == 10
+    # One more than one product: the count (the page's rows come with its ids).
+    assert few.count == many.count == 9
+    # A filtered page selects its ids on their own: one more.
+    with count_queries() as filtered:
+        response = client.get(
+            "/cs/api/v1/products?paging=100&filter=date_added gt '2000-01-01'", headers=headers
+        )
+    assert response.get_json()["data"] == data
+    assert filtered.count == 10
 
 
 def test_variation_choices_of_other_products_stay_out(client, auth):

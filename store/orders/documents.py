@@ -55,11 +55,13 @@ FULL_VIEW_COLUMNS = [
 ETAG_COLUMNS = [Order.updated_at]
 BILLING_ADDRESS = tuple(f"billing_{name}" for name in ADDRESS_FIELDS)
 SHIPPING_ADDRESS = tuple(f"shipping_{name}" for name in ADDRESS_FIELDS)
+_NO_ADDRESS = [None] * len(ADDRESS_FIELDS)
 
 
 def _address(row, keys):
     values = [row[key] for key in keys]
-    if all(value is None for value in values):
+    # Compared as a list: cheaper than all() over a generator, dozens of times a page.
+    if values == _NO_ADDRESS:
         return None
     return dict(zip(ADDRESS_FIELDS, values, strict=True))
 

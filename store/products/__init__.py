@@ -6,6 +6,7 @@ from store.etags import matches
 from store.paging import fetch_page
 from store.products.documents import (
     product_state_etag,
+    render_page_of_all,
     render_product,
     render_products,
     render_tagged_product,
@@ -47,6 +48,14 @@ def list_products(conditions, page, per_page, settings, full=False):
     (`parse_filter`'s result, () for none): a Page. With `full`, each product in its full
     view (manage.md §2)."""
     expressions = filter_expressions(conditions, settings.timezone)
+    if not expressions:
+        return fetch_page(
+            lambda: count_products(expressions),
+            lambda offset, limit: (offset, limit),
+            lambda window: render_page_of_all(*window, settings, full),
+            page,
+            per_page,
+        )
     return fetch_page(
         lambda: count_products(expressions),
         lambda offset, limit: page_ids(expressions, offset, limit),

@@ -93,10 +93,37 @@ def _variations_by_product_ids(columns):
     )
 
 
+def _page_of_all(columns):
+    """One page of the unfiltered listing's products, newest first, in one statement: the
+    page is skipped to and cut on the sort key alone (a derived table, as MariaDB takes no
+    LIMIT in an IN subquery), then only its rows are read."""
+
+    def build(p):
+        newest_first = (Product.date_added.desc(), Product.id.desc())
+        page = (
+            Product.select(Product.id)
+            .order_by(*newest_first)
+            .limit(p.limit)
+            .offset(p.offset)
+            .alias("page")
+        )
+        return (
+            Product.select(*columns)
+            .join(page, on=(Product.id == page.c.id))
+            .switch(Product)
+            .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
+            .order_by(*newest_first)
+        )
+
+    return CompiledQuery(build, units=True)
+
+
 # The plain view's, and the full view's (which reads the weights too: a plain page would
 # convert them for nothing).
 PRODUCTS_BY_IDS = _products_by_ids(PRODUCT_COLUMNS)
 FULL_PRODUCTS_BY_IDS = _products_by_ids((*PRODUCT_COLUMNS, Product.weight))
+PAGE_OF_ALL = _page_of_all(PRODUCT_COLUMNS)
+FULL_PAGE_OF_ALL = _page_of_all((*PRODUCT_COLUMNS, Product.weight))
 VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids(VARIATION_COLUMNS)
 FULL_VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids((*VARIATION_COLUMNS, Variation.weight))
 IMAGES_BY_PRODUCT_IDS = CompiledQuery(
@@ -323,6 +350,12 @@ def _render(ids, settings, full):
     query = FULL_PRODUCTS_BY_IDS if full else PRODUCTS_BY_IDS
     rows = {row["id"]: row for row in query.dicts(ids=ids)}
     found = [product_id for product_id in ids if product_id in rows]
+    return _documents(rows, found, settings, full)
+
+
+def _documents(rows, found, settings, full):
+    """(row, document) of the products `found` (ids, in order) of `rows` (by id): six
+    queries for what they list and their options and variations."""
     if not found:
         return []
     renderer = ProductRenderer(settings, full)
@@ -342,6 +375,14 @@ def render_products(ids, settings, full=False):
     """The products with these ids as JSON-ready dicts (with `full`, their full view), in
     the order of `ids`, missing ones left out."""
     return [document for _, document in _render(ids, settings, full)]
+
+
+def render_page_of_all(offset, limit, settings, full=False):
+    """One page of the unfiltered listing (every product, newest first) as JSON-ready dicts:
+    seven queries, the page's rows read in the first."""
+    query = FULL_PAGE_OF_ALL if full else PAGE_OF_ALL
+    rows = {row["id"]: row for row in query.dicts(offset=offset, limit=limit)}
+    return [document for _, document in _documents(rows, list(rows), settings, full)]
 
 
 def render_product(product_id, settings, full=False):

@@ -121,10 +121,9 @@ def _page_query(conditions, offset, limit):
     )
 
 
-# The unfiltered listing's two queries, compiled once (building them cost more than
-# running them).
+# The unfiltered listing's count, compiled once (building it cost more than running it);
+# its page is read in one statement by store.products.documents.render_page_of_all.
 COUNT_ALL = CompiledQuery(lambda p: _count_query([]))
-PAGE_OF_ALL = CompiledQuery(lambda p: _page_query([], p.offset, p.limit))
 
 
 def count_products(conditions):
@@ -134,9 +133,6 @@ def count_products(conditions):
 
 
 def page_ids(conditions, offset, limit):
-    """The ids of one page, newest `date_added` first, then highest id: a total order."""
-    if not conditions:
-        rows = PAGE_OF_ALL.rows(offset=offset, limit=limit)
-    else:
-        rows = _page_query(conditions, offset, limit).tuples()
-    return [product_id for (product_id,) in rows]
+    """The ids of one filtered page, newest `date_added` first, then highest id: a total
+    order."""
+    return [product_id for (product_id,) in _page_query(conditions, offset, limit).tuples()]
