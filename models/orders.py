@@ -56,6 +56,8 @@ class Order(BaseModel):
     cancelled_at = UTCDateTimeField(null=True, index=True)
     refunded_at = UTCDateTimeField(null=True, index=True)
     refund_reason = TextField(null=True)
+    # When a refund or cancellation put the items back into stock: a second one does not.
+    restocked_at = UTCDateTimeField(null=True)
     # Set when the customer was sent to an off-site payment page; such an order stays
     # hidden from listings until it is paid.
     external_payment_requested_at = UTCDateTimeField(null=True, index=True)

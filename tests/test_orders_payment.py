@@ -130,6 +130,19 @@ def test_restock_puts_the_quantities_back(client, auth, stocked, payment):
     assert Product.get_by_id(shirt.id).date_updated > datetime.datetime(2024, 1, 1)
 
 
+def test_items_go_back_into_stock_once(client, auth, stocked):
+    order, mug, shirt, small, free = stocked
+    headers = auth(*EVERYTHING)
+    refund = {"payment": {"refunded": True, "reason": "Damaged", "restock": True}}
+    assert patch(client, headers, order.id, refund).status_code == 200
+    cancel = patch(client, headers, order.id, {"payment": {"cancelled": True, "restock": True}})
+    # The cancellation is recorded; the stock, already back, does not move again.
+    assert cancel.status_code == 200, cancel.get_json()
+    assert patch(client, headers, order.id, {"payment": {"cancelled": True}}).status_code == 409
+    assert Product.get_by_id(mug.id).stock_level == 4
+    assert Variation.get_by_id(small.id).stock_level == Decimal("1.5")
+
+
 def test_without_restock_or_change_the_stock_stays(client, auth, stocked):
     order, mug, *_ = stocked
     headers = auth(*EVERYTHING)

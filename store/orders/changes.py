@@ -25,7 +25,7 @@ FULFILMENT_PATHS = (
     *((name, f"fulfilment.{name}") for name in TRACKING_FIELDS),
 )
 CURRENT = (Order.status, *(getattr(Order, name) for name in TRACKING_FIELDS),
-           Order.paid_at, Order.refunded_at, Order.cancelled_at)  # fmt: skip
+           Order.paid_at, Order.refunded_at, Order.cancelled_at, Order.restocked_at)  # fmt: skip
 
 
 def update_order(order_id, data, actor, settings, if_match=None, full=False):
@@ -75,8 +75,11 @@ def _update(order_id, fulfilment, payment, actor, settings, if_match, full):
         restocked = {}
         if payment is not None:
             paying = payment_changes(current[0], payment, now)
-            if paying and payment.get("restock"):
+            # The items go back once: a cancellation after a refund that restocked them
+            # has nothing left to put back.
+            if paying and payment.get("restock") and current[0]["restocked_at"] is None:
                 restocked = restock(order_id, now)
+                paying["restocked_at"] = now
             changes.update(paying)
         if changes:
             Order.update(**changes, updated_at=now).where(Order.id == order_id).execute()
