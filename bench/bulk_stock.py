@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, Server, fetch, flask  # noqa: E402
+from bench.run import RESULTS, Server, fetch, flask, gunicorn  # noqa: E402
 
 SERVERS = {
     "postgresql": os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"),
@@ -130,7 +130,8 @@ def measure(kind, args):
         created = flask(env, "cs", "client", "create", "Bench").stdout
         client_id = re.search(r"client_id:\s+(\S+)", created).group(1)
         secret = re.search(r"client_secret:\s+(\S+)", created).group(1)
-        server = Server(f"bulk-stock-{kind}", "wsgi:app", env, args.workers)
+        served = argparse.Namespace(workers=args.workers, worker_class=None)
+        server = Server(f"bulk-stock-{kind}", lambda port: gunicorn("wsgi:app", served, port), env)
         form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
         status, reply = fetch(server.url + "/oauth/2.0/token", "POST", form.encode(),
                               {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import BENCH, RESULTS, Server, fetch, flask, machine  # noqa: E402
+from bench.run import BENCH, RESULTS, Server, fetch, flask, gunicorn, machine  # noqa: E402
 
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 # Ten million units, in stored ten-thousandths.
@@ -34,7 +34,7 @@ RAISE_STOCK = (
     f"UPDATE product SET stock_level = {STOCK_UNITS}, stock_unlimited = {{false}}",
     f"UPDATE variation SET stock_level = {STOCK_UNITS}, stock_unlimited = {{false}}",
 )
-SYNC_WORKERS = ("-k", "sync", "--threads", "1")
+SYNC_WORKERS = "sync"
 
 
 def arguments():
@@ -134,7 +134,10 @@ def measure(kind, args):
     server = None
     try:
         form = prepare(database, args, env)
-        server = Server(f"orders-post-{kind}", "wsgi:app", env, args.workers, SYNC_WORKERS)
+        served = argparse.Namespace(workers=args.workers, worker_class=SYNC_WORKERS)
+        # One thread: gunicorn runs threaded sync workers as gthread otherwise.
+        command = lambda port: [*gunicorn("wsgi:app", served, port), "--threads", "1"]  # noqa: E731
+        server = Server(f"orders-post-{kind}", command, env)
         status, body = fetch(server.url + "/oauth/2.0/token", "POST", form.encode(),
                              {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
         token = json.loads(body)["access_token"]
