@@ -13,20 +13,20 @@ import os
 import random
 import re
 import secrets
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+from bench.run import RESULTS, Server  # noqa: E402
+
 # The last commit of main without events: the baseline.
 BASELINE = "7dc261e"
 FORM = "application/x-www-form-urlencoded"
@@ -102,43 +102,15 @@ def remove_checkout(folder):
                    capture_output=True)  # fmt: skip
 
 
-class Server:
-    """gunicorn of one checkout, in its own process group, stopped by its own id."""
+def serve(name, checkout, workers, env):
+    """gunicorn of one checkout, with that checkout's bench/gunicorn_plain.py settings."""
+    config = str(checkout / "bench" / "gunicorn_plain.py")
 
-    def __init__(self, name, checkout, env, workers):
-        port = _free_port()
-        self.name, self.url = name, f"http://127.0.0.1:{port}"
-        self.log = open(RESULTS / f"events-{name}.log", "wb")
-        config = str(checkout / "bench" / "gunicorn_plain.py")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", config, "-w", str(workers),
-             "-b", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=checkout, env=env, stdout=self.log, stderr=self.log, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{name} exited: see {self.log.name}")
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=1).close()
-                return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"{name} did not start: see {self.log.name}")
+    def command(port):
+        return [sys.executable, "-m", "gunicorn", "-c", config, "-w", str(workers),
+                "-b", f"127.0.0.1:{port}", "wsgi:app"]  # fmt: skip
 
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
-        self.log.close()
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return Server(name, command, env, cwd=checkout)
 
 
 def token(server, form):
@@ -187,8 +159,8 @@ def main():
     form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
     servers, checkout = [], baseline_checkout()
     try:
-        servers.append(Server("before", checkout, env, args.workers))
-        servers.append(Server("events", ROOT, env, args.workers))
+        servers.append(serve("before", checkout, args.workers, env))
+        servers.append(serve("events", ROOT, args.workers, env))
         tokens = {server.name: token(server, form) for server in servers}
         lines = ["| path | before req/s (median) | events req/s (median) | ratio |",
                  "|---|---:|---:|---:|"]  # fmt: skip
