@@ -8,6 +8,7 @@ import pytest
 from api.product_examples import NEW_PRODUCT_EXAMPLE
 from store import products
 from store.actors import import_actor
+from store.products.documents import plain_view
 from tests import factories
 from tests.test_events import _actor_of, _bearer, logged, stock_data
 
@@ -93,3 +94,12 @@ def test_a_replacement_that_moves_stock_emits_stock_changed_and_an_import_is_imp
     # The same body again changes nothing, and emits nothing.
     products.put_product(product.id, body, actor, settings)
     assert len(logged()) == 1
+
+
+def test_the_plain_view_is_the_full_view_less_its_weights(app):
+    settings = app.extensions["community_store_api"].settings
+    product = factories.product(sku="TEE", weight=Decimal("1.5"))
+    factories.variation(product, sku="TEE-L", weight=Decimal(2))
+    full = products.render_product(product.id, settings, full=True)
+    assert full["weight"] == 1.5 and full["variations"][0]["weight"] == 2
+    assert plain_view(full) == products.render_product(product.id, settings)

@@ -336,6 +336,17 @@ class ProductRenderer(StoreRenderer):
         return product
 
 
+def plain_view(full):
+    """The plain document of a product from its full view, which only adds `weight` to the
+    product and to each of its variations (ProductRenderer): no query."""
+    product = {key: value for key, value in full.items() if key != "weight"}
+    product["variations"] = [
+        {key: value for key, value in variation.items() if key != "weight"}
+        for variation in full["variations"]
+    ]
+    return product
+
+
 # What a product's entity tag is made of, without the rest of the product.
 PRODUCT_STATE = CompiledQuery(
     lambda p: Product.select(Product.id, Product.date_updated).where(Product.id == p.id)

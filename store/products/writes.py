@@ -22,7 +22,7 @@ from store.products.bodies import (
     ProductChangeBody,
     VariationChangeBody,
 )
-from store.products.documents import product_state_etag, render_product
+from store.products.documents import plain_view, product_state_etag, render_product
 from store.products.records import delete_rows, write_product
 from store.products.rules import changed, check, replaced
 from store.products.state import STOCK_KEYS, load_product
@@ -70,7 +70,7 @@ def _answer(scope, product_id, before, settings, full):
     if not changed_paths(before, after):
         scope.rollback()
         after = before
-    plain = render_product(product_id, settings)
+    plain = plain_view(after)
     return (after if full else plain), plain
 
 
@@ -135,7 +135,7 @@ def put_product(product_id, data, actor, settings, if_match=None, full=False):
         current = None if created else load_product(product_id)
         product = _checked(replaced(body, now, current))
         before = None if created else render_product(product_id, settings, full=True)
-        shown = None if created else render_product(product_id, settings)
+        shown = None if created else plain_view(before)
         _, explicit = write_product(product_id, product, current, now, stock=True)
         if created:
             sync_id_sequence(Product)
@@ -168,7 +168,7 @@ def update_product(product_id, data, actor, settings, if_match=None, full=False)
         product = changed(current, body, problems)
         _checked(product, "price" in body or "active" in body, problems)
         before = render_product(product_id, settings, full=True)
-        shown = render_product(product_id, settings)
+        shown = plain_view(before)
         write_product(product_id, product, current, utcnow(), stock=False)
         stock.change_and_emit(stock.Owner(PRODUCT_SKU, product_id), change, actor)
         document, plain = _answer(scope, product_id, before, settings, full)
@@ -200,7 +200,7 @@ def update_variation(variation_id, data, actor, settings, if_match=None):
             variation["path"] = "data" if variation["id"] == variation_id else None
         _checked(product, False, problems)
         before = render_product(product_id, settings, full=True)
-        shown = render_product(product_id, settings)
+        shown = plain_view(before)
         write_product(product_id, product, current, utcnow(), stock=False)
         stock.change_and_emit(stock.Owner(VARIATION_SKU, variation_id), change, actor)
         _, plain = _answer(scope, product_id, before, settings, True)
