@@ -23,18 +23,13 @@ import sqlite3
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import Database  # noqa: E402
 from bench.run import RESULTS, Server, fetch, flask, gunicorn  # noqa: E402
-
-SERVERS = {
-    "postgresql": os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"),
-    "mariadb": os.environ.get("BENCH_MARIADB_URL", "mysql://root@127.0.0.1:3306"),
-}
 
 
 def arguments():
@@ -46,45 +41,6 @@ def arguments():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     return parser.parse_args()
-
-
-class Database:
-    """A new store database for the run, dropped afterwards (a server's)."""
-
-    def __init__(self, kind):
-        self.kind = kind
-        if kind == "sqlite":
-            self.path = RESULTS / "bulk-stock.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            self.url = f"sqlite:///{self.path}"
-            return
-        self.name = f"cs_bench_bulk_{uuid.uuid4().hex[:8]}"
-        self._admin(f"CREATE DATABASE {self._quoted()}")
-        self.url = f"{SERVERS[kind]}/{self.name}"
-
-    def _quoted(self):
-        return f'"{self.name}"' if self.kind == "postgresql" else f"`{self.name}`"
-
-    def _admin(self, sql):
-        if self.kind == "postgresql":
-            import psycopg2
-
-            conn = psycopg2.connect(SERVERS["postgresql"] + "/postgres")
-            conn.autocommit = True
-        else:
-            import pymysql
-
-            conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-        conn.close()
-
-    def drop(self):
-        if self.kind == "postgresql":
-            self._admin(f"DROP DATABASE IF EXISTS {self._quoted()} WITH (FORCE)")
-        elif self.kind == "mariadb":
-            self._admin(f"DROP DATABASE IF EXISTS {self._quoted()}")
 
 
 def skus(server, token):
@@ -120,7 +76,7 @@ def body(codes, lines, rounds_done):
 
 
 def measure(kind, args):
-    database = Database(kind)
+    database = Database(kind, "bulk-stock")
     env = {**os.environ, "TOKEN_SECRET": secrets.token_urlsafe(48), "DATABASE_URL": database.url}
     server = None
     try:

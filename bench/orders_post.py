@@ -19,15 +19,14 @@ import secrets
 import sqlite3
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import databases  # noqa: E402
 from bench.run import BENCH, RESULTS, Server, fetch, flask, gunicorn, machine  # noqa: E402
 
-POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 # Ten million units, in stored ten-thousandths.
 STOCK_UNITS = 10_000_000 * 10_000
 RAISE_STOCK = (
@@ -51,29 +50,8 @@ def arguments():
     return parser.parse_args()
 
 
-class Database:
-    """A new store database for the run, dropped afterwards (a server's)."""
-
-    def __init__(self, kind):
-        self.kind = kind
-        if kind == "sqlite":
-            self.path = RESULTS / "orders-post.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            self.url = f"sqlite:///{self.path}"
-        else:
-            self.name = f"cs_bench_orders_{uuid.uuid4().hex[:8]}"
-            self._admin(f'CREATE DATABASE "{self.name}"')
-            self.url = f"{POSTGRES_SERVER}/{self.name}"
-
-    def _admin(self, sql):
-        import psycopg2
-
-        conn = psycopg2.connect(POSTGRES_SERVER + "/postgres")
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-        conn.close()
+class Database(databases.Database):
+    """A new store database for the run, dropped afterwards; statements run on it."""
 
     def run(self, *statements, fetch_all=False):
         if self.kind == "sqlite":
@@ -88,10 +66,6 @@ class Database:
                     cursor.execute(statement.format(false="false"))
                     rows.append(cursor.fetchall() if cursor.description else [])
         return rows[-1]
-
-    def drop(self):
-        if self.kind == "postgresql":
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def prepare(database, args, env):
@@ -129,7 +103,7 @@ def wrk(server, token, args, duration):
 
 
 def measure(kind, args):
-    database = Database(kind)
+    database = Database(kind, "orders-post")
     env = {**os.environ, "TOKEN_SECRET": secrets.token_urlsafe(48), "DATABASE_URL": database.url}
     server = None
     try:
