@@ -1,12 +1,21 @@
 """The database proxy, the base model and the field types every model shares."""
 
 import datetime
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from peewee import BigIntegerField, CharField, DatabaseProxy, DateTimeField, Model, SqliteDatabase
+from peewee import (
+    BigIntegerField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    Model,
+    OperationalError,
+    SqliteDatabase,
+)
 from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 
@@ -149,9 +158,50 @@ def locking_atomic():
     """A write transaction for read-then-write: SQLite takes its write lock at BEGIN
     (IMMEDIATE), so two writers never both read the old state; on the servers, lock the
     rows read with `for_update_if_supported`."""
-    if isinstance(db.obj, SqliteDatabase):
+    database = db.obj
+    if isinstance(database, StoreSqliteDatabase):
+        return _WriterTurn(database)
+    if isinstance(database, SqliteDatabase):
         return db.atomic("IMMEDIATE")
     return db.atomic()
+
+
+def locks_at_begin():
+    """Whether locking_atomic's transactions hold the database's write lock from their
+    start (SQLite), so that what they read stays as read until they commit."""
+    return isinstance(db.obj, SqliteDatabase)
+
+
+class _WriterTurn:
+    """SQLite's write transaction, begun once this process's other threads are done with
+    theirs. Waiting for SQLite's lock means sleeping in its busy handler (1, 2, 5, 10 ms ...)
+    while a writer of this process may sit preempted holding the lock; waiting on a lock of
+    the process wakes the next writer the moment the last one commits. Other processes
+    still meet at SQLite's lock."""
+
+    __slots__ = ("_atomic", "_database")
+
+    def __init__(self, database):
+        self._database = database
+        self._atomic = None
+
+    def __enter__(self):
+        database = self._database
+        if not database.writer_lock.acquire(timeout=database.writer_timeout):
+            # What SQLite itself says when its lock stays busy for the timeout.
+            raise OperationalError("database is locked")
+        try:
+            self._atomic = database.atomic("IMMEDIATE")
+            return self._atomic.__enter__()
+        except BaseException:
+            database.writer_lock.release()
+            raise
+
+    def __exit__(self, *exc_info):
+        try:
+            return self._atomic.__exit__(*exc_info)
+        finally:
+            self._database.writer_lock.release()
 
 
 def for_update_if_supported(query):
@@ -178,11 +228,22 @@ MYSQL_SQL_MODE = "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FUL
 MYSQL_SKU_TYPE = "VARBINARY(100)"
 
 
+class StoreSqliteDatabase(PooledSqliteDatabase):
+    """The store's SQLite database: pooled, with a lock its writers take turns on in this
+    process (see locking_atomic)."""
+
+    def __init__(self, *args, timeout=5, **kwargs):
+        super().__init__(*args, timeout=timeout, **kwargs)
+        # Re-entrant: a savepoint inside a write transaction takes it again.
+        self.writer_lock = threading.RLock()
+        self.writer_timeout = timeout if timeout and timeout > 0 else 0.001
+
+
 def _sqlite(parts, pool_size, timeout):
     if parts.netloc:
         raise ValueError("a sqlite DATABASE_URL looks like sqlite:///relative/path.db")
     path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-    return PooledSqliteDatabase(
+    return StoreSqliteDatabase(
         path or ":memory:",
         # Pragmas run on every new connection, so every pooled connection has them.
         pragmas={**SQLITE_PRAGMAS, "busy_timeout": timeout * 1000},

@@ -5,7 +5,15 @@ from typing import NamedTuple
 
 from peewee import SQL
 
-from models.base import MAX_UNITS, SCALE, for_update_if_supported, to_units, utcnow
+from models.base import (
+    MAX_UNITS,
+    SCALE,
+    for_update_if_supported,
+    from_units,
+    locks_at_begin,
+    to_units,
+    utcnow,
+)
 from models.catalog import PRODUCT_SKU, VARIATION_SKU, Product, Variation
 from models.compiled import CompiledQuery
 from store import events, products
@@ -300,13 +308,43 @@ def _update(model, record_id, change, now):
     return model.update(values).where(*where).execute()
 
 
+# The stock level before a change, locked (FOR UPDATE where the database has it).
+PREVIOUS_LEVEL = {
+    model: CompiledQuery(
+        lambda p, model=model: for_update_if_supported(
+            model.select(model.stock_level).where(model.id == p.id)
+        )
+    )
+    for model in (Product, Variation)
+}
+
+
 def _previous_level(model, record_id, change):
     """The stock level before a change, where the row after it cannot tell: a level set.
     Read locked, so no other writer moves it between this read and the UPDATE."""
     if change.level is None:
         return None
-    query = model.select(model.stock_level).where(model.id == record_id)
-    return for_update_if_supported(query).scalar()
+    row = PREVIOUS_LEVEL[model].first(id=record_id)
+    return None if row is None else row[0]
+
+
+def _out_of_range():
+    problem = f"the adjusted stock level would be outside {QUANTITY_RANGE}"
+    return Invalid(
+        f"Invalid data.stock_adjustment: {problem}",
+        {"data.stock_adjustment": [f"{problem[0].upper()}{problem[1:]}."]},
+    )
+
+
+def _write(owner, change):
+    """The UPDATE of a change (and its product's date_updated for a variation); whether it
+    changed a row."""
+    now = utcnow()
+    model = Product if owner.kind == PRODUCT_SKU else Variation
+    changed = _update(model, owner.id, change, now)
+    if changed and model is Variation:
+        TOUCH_PRODUCT_OF.execute(now=now, id=owner.id)
+    return bool(changed)
 
 
 def apply_change(owner, change):
@@ -316,21 +354,14 @@ def apply_change(owner, change):
     raises Invalid and changes nothing."""
     if change.is_noop:
         return False, None
-    now = utcnow()
     model = Product if owner.kind == PRODUCT_SKU else Variation
     previous = _previous_level(model, owner.id, change)
-    changed = _update(model, owner.id, change, now)
-    if changed and model is Variation:
-        TOUCH_PRODUCT_OF.execute(now=now, id=owner.id)
+    changed = _write(owner, change)
     if not changed and change.adjustment is not None:
         # Nothing matched: no such row (the caller's read tells), or out of range.
         if model.select(SQL("1")).where(model.id == owner.id).exists():
-            problem = f"the adjusted stock level would be outside {QUANTITY_RANGE}"
-            raise Invalid(
-                f"Invalid data.stock_adjustment: {problem}",
-                {"data.stock_adjustment": [f"{problem[0].upper()}{problem[1:]}."]},
-            )
-    return bool(changed), previous
+            raise _out_of_range()
+    return changed, previous
 
 
 def stock_event(record, previous, reason, actor, imported=False):
@@ -374,11 +405,33 @@ def set_stock_by_sku(sku, change, actor=APP):
         owner, record = found
         if change.is_noop:
             return record
+        if locks_at_begin():
+            return _set_read_record(owner, record, change, actor)
         changed, previous = apply_change(owner, change)
         record = _record(owner)
         if changed:
             _emit(record, change, previous, actor)
         return record
+
+
+def _set_read_record(owner, record, change, actor):
+    """set_stock_by_sku where the transaction has held the write lock since it began
+    (SQLite): the record it read is the row's state until it commits, so the level before
+    is the one read, and the record after follows from the change without reading again."""
+    before = Decimal(repr(record["stock_level"]))
+    if not _write(owner, change):
+        if change.adjustment is not None:
+            raise _out_of_range()  # the row is there: it was read under this lock
+        return record
+    after = dict(record)
+    if change.level is not None:
+        after["stock_level"] = number(from_units(to_units(change.level)))
+    elif change.adjustment is not None:
+        after["stock_level"] = number(from_units(to_units(before + change.adjustment)))
+    if change.unlimited is not None:
+        after["stock_unlimited"] = change.unlimited
+    stock_event(after, before, "patch", actor)
+    return after
 
 
 def set_variation_stock(variation_id, change, actor=APP):

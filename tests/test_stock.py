@@ -315,7 +315,7 @@ def test_body_is_json_whatever_the_content_type(client, auth, shirt, content_typ
     assert stored(Product, made.id).stock_level == Decimal(2)
 
 
-def test_sku_reads_and_writes_cost_few_queries(client, auth, shirt):
+def test_sku_reads_and_writes_cost_few_queries(client, auth, shirt, backend):
     headers = auth(READ, WRITE)
     counts = {}
     for sku in ("SHIRT", "SHIRT-L"):
@@ -327,5 +327,7 @@ def test_sku_reads_and_writes_cost_few_queries(client, auth, shirt):
         counts[sku] = (read.count, write.count)
     # Read: the token check and one lookup. Write: the token check, the lookup, the UPDATE,
     # (a variation's product's date_updated,) the record as it then is, and its event: the
-    # feed's mark moved (its new value in the same statement) and the event inserted.
-    assert counts == {"SHIRT": (2, 6), "SHIRT-L": (2, 7)}
+    # feed's mark moved (its new value in the same statement) and the event inserted. On
+    # SQLite the lookup is made under the write lock, so the record after follows from it.
+    read_back = 0 if backend == "sqlite" else 1
+    assert counts == {"SHIRT": (2, 5 + read_back), "SHIRT-L": (2, 6 + read_back)}
