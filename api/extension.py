@@ -24,6 +24,7 @@ from api import (
 )
 from api import store_config as config_views
 from api.auth import issuer
+from api.fast_lane import FastLane
 from api.schemas.common import ApiErrorSchema, StrictBoolean, StrictNumber
 from commands import cli
 from config import EXTENSION, Config, load_settings
@@ -146,11 +147,20 @@ def check_schema_at_start(app):
         log.warning("database unreachable at start-up, serving 503 until it is back: %s", error)
 
 
-def init_app(app, *, api_prefix=None, token_path=None, database_url=None, health_checks=True):
+def init_app(
+    app,
+    *,
+    api_prefix=None,
+    token_path=None,
+    database_url=None,
+    health_checks=True,
+    fast_lane=False,
+):
     """Mount the API, the token endpoint and (by default) /healthz and /readyz on a Flask app.
 
-    Nothing here connects to the database: see `check_schema_at_start` and the `cs db`
-    commands.
+    `fast_lane`: answer the hottest plain reads in front of Flask (api.fast_lane), where
+    the app's own app-wide hooks do not see them; `create_app` does. Nothing here connects
+    to the database: see `check_schema_at_start` and the `cs db` commands.
     """
     _defaults(
         app,
@@ -172,4 +182,6 @@ def init_app(app, *, api_prefix=None, token_path=None, database_url=None, health
         app.register_blueprint(health.blp)
     fallback.register(app, settings.api_prefix, settings.token_path, health_checks)
     app.cli.add_command(cli)
+    if fast_lane:
+        app.wsgi_app = FastLane(app.wsgi_app, state, app.config["CS_MAX_BODY_SIZE"])
     return state

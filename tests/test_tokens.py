@@ -8,7 +8,7 @@ import pytest
 from flask import request
 from playhouse.test_utils import count_queries
 
-from api.auth.issuer import _form
+from api.auth.issuer import form_parameters
 from models.base import utcnow
 from models.clients import ALL_SCOPES, DEFAULT_SCOPES, ApiClient
 from tests import factories
@@ -310,4 +310,4 @@ def test_scope_errors_and_other_methods_are_never_cached(client, credentials):
 )
 def test_form_bodies_read_as_werkzeug_reads_them(app, raw):
     with app.test_request_context(method="POST", data=raw, content_type=FORM):
-        assert _form(raw) == request.form.to_dict()
+        assert form_parameters(raw) == request.form.to_dict()

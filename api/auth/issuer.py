@@ -34,7 +34,7 @@ def _unquote(text):
     return unquote(text.replace("+", " "), errors="werkzeug.url_quote")
 
 
-def _form(raw):
+def form_parameters(raw):
     """A urlencoded body as werkzeug's form parser reads it (urllib.parse's parse_qsl with
     blank values kept; the first value of a repeated key; a body that is not UTF-8 reads
     as empty), without its per-request machinery, and skipping the unquoting of plain
@@ -65,7 +65,7 @@ def _parameters():
             raise OAuthError(400, "invalid_request", "The body must be a JSON object")
         return {key: value for key, value in body.items() if isinstance(value, str)}
     if mimetype == FORM:
-        return _form(raw)
+        return form_parameters(raw)
     return request.form
 
 
