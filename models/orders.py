@@ -1,6 +1,14 @@
 """Orders, their items, chosen options, extra attributes and status history."""
 
-from peewee import BigAutoField, CharField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BigAutoField,
+    BigIntegerField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    SmallIntegerField,
+    TextField,
+)
 
 from models.base import BaseModel, Fixed4Field, SkuField, UTCDateTimeField, utcnow
 from models.catalog import Product, Variation
@@ -137,3 +145,14 @@ class OrderStatusHistory(BaseModel):
     # Who made it (events.md): `client:<client_id>`, `cli`, `app` or `app:<label>`, or
     # `import:<host>`; null when unknown (rows older than the column).
     actor = CharField(max_length=255, null=True)
+
+
+class OrderTally(BaseModel):
+    """PostgreSQL only (migration 0017; not in ALL_MODELS): one row holding the number of
+    orders, moved by a deferred trigger with every order inserted or deleted."""
+
+    id = SmallIntegerField(primary_key=True)
+    orders = BigIntegerField()
+
+    class Meta:
+        table_name = "order_tally"
