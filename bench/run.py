@@ -6,9 +6,10 @@ each under gunicorn (two workers of the same worker class), driven by wrk in tur
     .venv/bin/python bench/run.py --floor ../shared/floor --database postgresql
 
 The database is built once (`cs db upgrade` + `cs demo`, or with --floor the floor's
-dataset loaded by bench/floor_store.py) and reused. Before measuring, every read path is
-fetched from the service and the bare app and must give the same bytes; the floor's bodies
-must show the same data (bench/floor.py says what of its shape is set aside).
+dataset loaded by bench/floor_store.py), given its change feed (bench/feed.py) and reused.
+Before measuring, every read path is fetched from the service and the bare app and must
+give the same bytes; the floor's bodies must show the same data (bench/floor.py says what
+of its shape is set aside).
 """
 
 import argparse
@@ -38,6 +39,8 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 HOST = "bench.example"
 FORM = "application/x-www-form-urlencoded"
+# Events in the store's change feed (bench/feed.py).
+FEED_EVENTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,28 @@ def _load(args, env, fresh, load_file, name):
                            "--products", str(args.products), "--no-progress").stdout  # fmt: skip
         seconds = time.perf_counter() - started
         load_file.write_text(json.dumps({"seconds": round(seconds, 1), "output": output.strip()}))
-    return json.loads(load_file.read_text()) if load_file.exists() else None
+    load = json.loads(load_file.read_text()) if load_file.exists() else {}
+    feed = write_feed(args, env)
+    if feed.get("seconds") is not None:
+        load["feed"] = feed
+        load_file.write_text(json.dumps(load))
+    return load or None
+
+
+def write_feed(args, env):
+    """The store's change feed (bench/feed.py), written once: what it wrote, and in how long."""
+    command = [sys.executable, str(BENCH / "feed.py"), "--events", str(FEED_EVENTS),
+               "--spare-order", str(checked_order(args))]  # fmt: skip
+    written = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    feed = json.loads(written.stdout)
+    if feed.get("seconds") is not None:
+        print(f"  wrote the change feed in {feed['seconds']} s: {feed['feed']}", flush=True)
+    return feed
+
+
+def checked_order(args):
+    """The order whose GET the apps must answer alike before anything is measured."""
+    return args.orders // 2 + 7
 
 
 def build_database(args, env):
@@ -460,7 +484,7 @@ def main():
     try:
         servers, form = start(args, env, path)
         floor = servers[2] if args.floor else None
-        check_same_output(hot_paths, servers[0], servers[1], floor, args.orders // 2 + 7, skus[0])
+        check_same_output(hot_paths, servers[0], servers[1], floor, checked_order(args), skus[0])
         rows, raw = [], {}
         for hot in hot_paths:
             against = floor if floor and hot.key in floor_app.SERVED else servers[1]
