@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from bench.bare_base import PREFIX, TOKEN_PATH, Fail, db
+from bench.bare_events import list_events
 from bench.bare_orders import list_orders, one_order
 from bench.bare_products import list_products, patch_sku, sku_record
 
@@ -50,7 +51,8 @@ def sign(claims):
     return body + b"." + b64(hmac.new(SECRET, body, hashlib.sha256).digest())
 
 
-def authenticate(environ, scope):
+def authorize(environ, *accepted):
+    """The claims of a valid token of an active client holding one of the `accepted` scopes."""
     header = environ.get("HTTP_AUTHORIZATION", "")
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer":
@@ -82,9 +84,13 @@ def authenticate(environ, scope):
     )
     if not active:
         raise Fail("401 Unauthorized", {"error": "invalid_token"})
-    if scope not in claims["scope"].split():
+    if not set(accepted).intersection(claims["scope"].split()):
         raise Fail("403 Forbidden", {"error": "insufficient_scope"})
-    return claims["client_id"]
+    return claims
+
+
+def authenticate(environ, scope):
+    return authorize(environ, scope)["client_id"]
 
 
 def issue_token(environ):
@@ -159,6 +165,9 @@ def _api(environ, method, path):
         if method == "PATCH":
             client_id = authenticate(environ, "cs:products:write")
             return patch_sku(sku, _read_body(environ)), client_id
+    if path == "/events" and method == "GET":
+        claims = authorize(environ, "cs:orders:read", "cs:products:read")
+        return list_events(params, claims["scope"].split()), claims["client_id"]
     raise Fail("404 Not Found", {"error": True, "errors": ["Not Found"]})
 
 

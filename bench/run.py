@@ -68,6 +68,17 @@ HOT_PATHS = (
     HotPath("order", "GET /orders/{id}", "GET", "/cs/api/v1/orders/{order}"),
     HotPath("products", "GET /products (page 1)", "GET", "/cs/api/v1/products"),
     HotPath("sku_get", "GET /skus/{sku}", "GET", "/cs/api/v1/skus/{sku}"),
+    # The feed (bench/feed.py) before the writes, which add to it: a full page from its
+    # middle, and the poll of a reader that has read everything (the default limit, 100).
+    HotPath(
+        "events",
+        f"GET /events?after={FEED_EVENTS // 2}&limit=100",
+        "GET",
+        f"/cs/api/v1/events?after={FEED_EVENTS // 2}&limit=100",
+    ),
+    HotPath(
+        "events_head", "GET /events (caught up)", "GET", f"/cs/api/v1/events?after={FEED_EVENTS}"
+    ),
     HotPath(
         "sku_patch",
         "PATCH /skus/{sku} stock_adjustment",
