@@ -41,6 +41,8 @@ HOST = "bench.example"
 FORM = "application/x-www-form-urlencoded"
 # Events in the store's change feed (bench/feed.py).
 FEED_EVENTS = 20_000
+# Lines of the bulk stock PATCH: distinct random SKUs, each set to a random level.
+BULK_LINES = 100
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,14 @@ HOT_PATHS = (
         "PATCH",
         "/cs/api/v1/skus/{sku}",
         body='{"data": {"stock_adjustment": 1}}',
+        compare=False,
+    ),
+    HotPath(
+        "stock_bulk",
+        f"PATCH /stock ({BULK_LINES} lines)",
+        "PATCH",
+        "/cs/api/v1/stock",
+        body='{"data": {stock_lines}}',
         compare=False,
     ),
     HotPath(
@@ -303,6 +313,17 @@ def concrete(path, order_id, sku):
     return path.replace("{order}", str(order_id)).replace("{sku}", sku)
 
 
+def request_body(hot, skus, rng=random):
+    """A body as wrk.lua sends it: `{level}` a random stock level, `{stock_lines}` BULK_LINES
+    lines setting distinct random SKUs to random levels."""
+    body = hot.body.replace("{level}", str(rng.randint(0, 100_000)))
+    if "{stock_lines}" in body:
+        lines = [{"sku": sku, "stock_level": rng.randint(0, 100_000)}
+                 for sku in rng.sample(skus, BULK_LINES)]  # fmt: skip
+        body = body.replace("{stock_lines}", json.dumps(lines))
+    return body
+
+
 def paths(args):
     """The hot paths of this run, with the floor's deep page and stock write when it runs."""
     chosen = [hot for hot in HOT_PATHS if not args.only or hot.key in args.only]
@@ -362,6 +383,7 @@ def wrk(server, hot, args, form, duration):
         "BENCH_CONTENT_TYPE": hot.content_type,
         "BENCH_MAX_ORDER": str(args.orders),
         "BENCH_SKUS": str(RESULTS / "skus.txt"),
+        "BENCH_LINES": str(BULK_LINES),
     }
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s",
                "--latency", "-s", str(BENCH / "wrk.lua"), server.url + "/"]  # fmt: skip
