@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from peewee import fn  # noqa: E402
+from peewee import PostgresqlDatabase, fn  # noqa: E402
 
 import models.base  # noqa: E402
 from app import create_app  # noqa: E402
@@ -116,24 +116,29 @@ def write(settings, count, spare_order):
     add_clients(clock)
     fulfilment = client_actor(client_id("fulfilment"))
     warehouse = client_actor(client_id("warehouse"))
-    first = last_event()
+    first, written = last_event(), 0
     # Of the events, about 40 % order updates, 30 % single stock changes, 30 % stocktakes.
-    while (remaining := count - (last_event() - first)) > 0:
+    # Each order update and single change writes one (a new tracking code, an adjustment).
+    while (remaining := count - written) > 0:
         roll = rng.random()
         if roll < 0.565:
             # A parcel handed to the carrier, or delivered: status and tracking code.
             change = {"handle": rng.choice(SHIPPING_HANDLES),
                       "tracking_code": f"1Z{rng.randrange(10**12):012d}"}  # fmt: skip
             orders.update_fulfilment(rng.choice(order_ids), change, fulfilment, settings)
+            written += 1
         elif roll < 0.988:
             # A sale or a return counted by the warehouse.
             amount = rng.choice((-3, -2, -1, -1, -1, 1, 2))
             set_stock_by_sku(rng.choice(skus), StockChange.of(adjustment=amount), warehouse)
+            written += 1
         else:
             # A stocktake of a few dozen SKUs.
             lines = [{"sku": sku, "stock_level": rng.randint(0, 500)}
                      for sku in rng.sample(skus, min(remaining, rng.randint(10, 60)))]  # fmt: skip
-            stock_bulk.apply_stock_lines(lines, warehouse, settings)
+            written += stock_bulk.apply_stock_lines(lines, warehouse, settings).meta["changed"]
+    if last_event() - first != count:
+        raise SystemExit(f"wrote {last_event() - first} events, not {count}")
     counted = Event.select(Event.type, fn.COUNT(Event.id)).group_by(Event.type).order_by(Event.type)
     return dict(counted.tuples())
 
@@ -154,7 +159,7 @@ def main():
             return
         if last_event():
             raise SystemExit("the store has events but no feed: rebuild it (run.py --rebuild)")
-        if db.obj.__class__.__name__.startswith("Postgres"):
+        if isinstance(db.obj, PostgresqlDatabase):
             # The store's rows do not depend on it; a flush per transaction would be most of
             # the time taken.
             db.execute_sql("SET synchronous_commit TO off")
