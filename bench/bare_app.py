@@ -2,9 +2,9 @@
 
 The yardstick for the benchmark: it answers the same requests as the service over the same
 SQLite database with the same JSON, the same token checks (an HS256 JWT verified, the client
-looked up on every request), the same queries and the same single-statement stock writes —
-and nothing else. Only what the benchmark drives is here (no other filters, no error bodies
-beyond a bare minimum).
+looked up on every request), the same queries and the same stock writes (one statement for
+a single SKU, the bulk write's few per thousand lines) — and nothing else. Only what the
+benchmark drives is here (no other filters, no error bodies beyond a bare minimum).
 
     BENCH_DATABASE=store.db TOKEN_SECRET=... gunicorn -w 2 bench.bare_app:app
 """
@@ -22,8 +22,10 @@ from urllib.parse import parse_qsl
 import orjson
 
 from bench.bare_base import PREFIX, TOKEN_PATH, Fail, db
+from bench.bare_events import list_events
 from bench.bare_orders import list_orders, one_order
 from bench.bare_products import list_products, patch_sku, sku_record
+from bench.bare_stock import patch_stock
 
 SECRET = os.environ["TOKEN_SECRET"].encode()
 ISSUER = os.environ.get("TOKEN_ISSUER", "community-store-api")
@@ -50,7 +52,8 @@ def sign(claims):
     return body + b"." + b64(hmac.new(SECRET, body, hashlib.sha256).digest())
 
 
-def authenticate(environ, scope):
+def authorize(environ, *accepted):
+    """The claims of a valid token of an active client holding one of the `accepted` scopes."""
     header = environ.get("HTTP_AUTHORIZATION", "")
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer":
@@ -82,9 +85,13 @@ def authenticate(environ, scope):
     )
     if not active:
         raise Fail("401 Unauthorized", {"error": "invalid_token"})
-    if scope not in claims["scope"].split():
+    if not set(accepted).intersection(claims["scope"].split()):
         raise Fail("403 Forbidden", {"error": "insufficient_scope"})
-    return claims["client_id"]
+    return claims
+
+
+def authenticate(environ, scope):
+    return authorize(environ, scope)["client_id"]
 
 
 def issue_token(environ):
@@ -159,6 +166,12 @@ def _api(environ, method, path):
         if method == "PATCH":
             client_id = authenticate(environ, "cs:products:write")
             return patch_sku(sku, _read_body(environ)), client_id
+    if path == "/events" and method == "GET":
+        claims = authorize(environ, "cs:orders:read", "cs:products:read")
+        return list_events(params, claims["scope"].split()), claims["client_id"]
+    if path == "/stock" and method == "PATCH":
+        client_id = authenticate(environ, "cs:products:write")
+        return patch_stock(_read_body(environ), client_id), client_id
     raise Fail("404 Not Found", {"error": True, "errors": ["Not Found"]})
 
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import floor as floor_app  # noqa: E402
-from bench.run import HOT_PATHS, RESULTS, concrete, paths  # noqa: E402
+from bench.run import HOT_PATHS, RESULTS, concrete, paths, request_body  # noqa: E402
 
 # Where a function lives, by the path of its file: what each part of the stack costs.
 AREAS = (
@@ -86,22 +86,22 @@ def floor_client(floor):
     return Client(floor_app.app), {"Authorization": f"Bearer {tokens.mint(key)}"}
 
 
-def request(client, hot, form, headers, order_id, sku):
+def request(client, hot, form, headers, order_id, sku, skus):
     path = concrete(hot.path, order_id, sku)
     if hot.key == "token":
         return client.post(path, data=form)
     if hot.method == "PATCH":
-        body = hot.body.replace("{level}", str(random.randint(0, 100_000)))
-        return client.patch(path, data=body, headers=headers)
+        return client.patch(path, data=request_body(hot, skus), headers=headers)
     return client.get(path, headers=headers)
 
 
 def cpu_per_request(client, hot, form, headers, count, rng, max_order, skus):
     for _ in range(20):
-        request(client, hot, form, headers, rng.randint(1, max_order), rng.choice(skus))
+        request(client, hot, form, headers, rng.randint(1, max_order), rng.choice(skus), skus)
     started = time.process_time()
     for _ in range(count):
-        response = request(client, hot, form, headers, rng.randint(1, max_order), rng.choice(skus))
+        order_id, sku = rng.randint(1, max_order), rng.choice(skus)
+        response = request(client, hot, form, headers, order_id, sku, skus)
         assert response.status_code == 200, (hot.key, response.status_code, response.data[:200])
     return (time.process_time() - started) / count * 1000
 
@@ -146,7 +146,7 @@ def main():
         rng = random.Random(2)
         profile.enable()
         for _ in range(args.requests):
-            request(ours, hot, form, headers, rng.randint(1, max_order), rng.choice(skus))
+            request(ours, hot, form, headers, rng.randint(1, max_order), rng.choice(skus), skus)
         profile.disable()
         totals, stats = breakdown(profile)
         whole = sum(totals.values())

@@ -6,9 +6,10 @@ each under gunicorn (two workers of the same worker class), driven by wrk in tur
     .venv/bin/python bench/run.py --floor ../shared/floor --database postgresql
 
 The database is built once (`cs db upgrade` + `cs demo`, or with --floor the floor's
-dataset loaded by bench/floor_store.py) and reused. Before measuring, every read path is
-fetched from the service and the bare app and must give the same bytes; the floor's bodies
-must show the same data (bench/floor.py says what of its shape is set aside).
+dataset loaded by bench/floor_store.py), given its change feed (bench/feed.py) and reused.
+Before measuring, every read path is fetched from the service and the bare app and must
+give the same bytes; the floor's bodies must show the same data (bench/floor.py says what
+of its shape is set aside).
 """
 
 import argparse
@@ -38,6 +39,11 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 HOST = "bench.example"
 FORM = "application/x-www-form-urlencoded"
+# Events in the store's change feed (bench/feed.py), and a cursor past any it will hold.
+FEED_EVENTS = 20_000
+HEAD = 10**12
+# Lines of the bulk stock PATCH: distinct random SKUs, each set to a random level.
+BULK_LINES = 100
 
 
 @dataclass(frozen=True)
@@ -65,12 +71,31 @@ HOT_PATHS = (
     HotPath("order", "GET /orders/{id}", "GET", "/cs/api/v1/orders/{order}"),
     HotPath("products", "GET /products (page 1)", "GET", "/cs/api/v1/products"),
     HotPath("sku_get", "GET /skus/{sku}", "GET", "/cs/api/v1/skus/{sku}"),
+    # The feed (bench/feed.py): a full page from its middle, and the poll of a reader that
+    # has read everything (the default limit, 100): a cursor past the last event costs what
+    # a caught-up one does (an empty range, then the "pruned" mark), whatever the writes
+    # measured before it (and in earlier runs, for hotspots.py) have added to the feed.
+    HotPath(
+        "events",
+        f"GET /events?after={FEED_EVENTS // 2}&limit=100",
+        "GET",
+        f"/cs/api/v1/events?after={FEED_EVENTS // 2}&limit=100",
+    ),
+    HotPath("events_head", "GET /events (caught up)", "GET", f"/cs/api/v1/events?after={HEAD}"),
     HotPath(
         "sku_patch",
         "PATCH /skus/{sku} stock_adjustment",
         "PATCH",
         "/cs/api/v1/skus/{sku}",
         body='{"data": {"stock_adjustment": 1}}',
+        compare=False,
+    ),
+    HotPath(
+        "stock_bulk",
+        f"PATCH /stock ({BULK_LINES} lines)",
+        "PATCH",
+        "/cs/api/v1/stock",
+        body='{"data": {stock_lines}}',
         compare=False,
     ),
     HotPath(
@@ -177,7 +202,28 @@ def _load(args, env, fresh, load_file, name):
                            "--products", str(args.products), "--no-progress").stdout  # fmt: skip
         seconds = time.perf_counter() - started
         load_file.write_text(json.dumps({"seconds": round(seconds, 1), "output": output.strip()}))
-    return json.loads(load_file.read_text()) if load_file.exists() else None
+    load = json.loads(load_file.read_text()) if load_file.exists() else {}
+    feed = write_feed(args, env)
+    if feed.get("seconds") is not None:
+        load["feed"] = feed
+        load_file.write_text(json.dumps(load))
+    return load or None
+
+
+def write_feed(args, env):
+    """The store's change feed (bench/feed.py), written once: what it wrote, and in how long."""
+    command = [sys.executable, str(BENCH / "feed.py"), "--events", str(FEED_EVENTS),
+               "--spare-order", str(checked_order(args))]  # fmt: skip
+    written = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    feed = json.loads(written.stdout)
+    if feed.get("seconds") is not None:
+        print(f"  wrote the change feed in {feed['seconds']} s: {feed['feed']}", flush=True)
+    return feed
+
+
+def checked_order(args):
+    """The order whose GET the apps must answer alike before anything is measured."""
+    return args.orders // 2 + 7
 
 
 def build_database(args, env):
@@ -268,6 +314,17 @@ def concrete(path, order_id, sku):
     return path.replace("{order}", str(order_id)).replace("{sku}", sku)
 
 
+def request_body(hot, skus, rng=random):
+    """A body as wrk.lua sends it: `{level}` a random stock level, `{stock_lines}` BULK_LINES
+    lines setting distinct random SKUs to random levels."""
+    body = hot.body.replace("{level}", str(rng.randint(0, 100_000)))
+    if "{stock_lines}" in body:
+        lines = [{"sku": sku, "stock_level": rng.randint(0, 100_000)}
+                 for sku in rng.sample(skus, BULK_LINES)]  # fmt: skip
+        body = body.replace("{stock_lines}", json.dumps(lines))
+    return body
+
+
 def paths(args):
     """The hot paths of this run, with the floor's deep page and stock write when it runs."""
     chosen = [hot for hot in HOT_PATHS if not args.only or hot.key in args.only]
@@ -327,6 +384,7 @@ def wrk(server, hot, args, form, duration):
         "BENCH_CONTENT_TYPE": hot.content_type,
         "BENCH_MAX_ORDER": str(args.orders),
         "BENCH_SKUS": str(RESULTS / "skus.txt"),
+        "BENCH_LINES": str(BULK_LINES),
     }
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s",
                "--latency", "-s", str(BENCH / "wrk.lua"), server.url + "/"]  # fmt: skip
@@ -460,7 +518,7 @@ def main():
     try:
         servers, form = start(args, env, path)
         floor = servers[2] if args.floor else None
-        check_same_output(hot_paths, servers[0], servers[1], floor, args.orders // 2 + 7, skus[0])
+        check_same_output(hot_paths, servers[0], servers[1], floor, checked_order(args), skus[0])
         rows, raw = [], {}
         for hot in hot_paths:
             against = floor if floor and hot.key in floor_app.SERVED else servers[1]
