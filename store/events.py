@@ -146,6 +146,16 @@ def _insert(count):
     return compiled
 
 
+def _insert_text(count):
+    """INSERT INTO event (...) VALUES (...), ... of `count` rows, for the bound database."""
+    database = db.obj
+    open_quote, close_quote = database.quote[0], database.quote[1]
+    columns = ", ".join(f"{open_quote}{field.column_name}{close_quote}" for field in EVENT_FIELDS)
+    row = f"({', '.join([database.param] * len(EVENT_FIELDS))})"
+    table = f"{open_quote}{Event._meta.table_name}{close_quote}"
+    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * count)}"
+
+
 def _write(events):
     last = _take_ids(len(events))
     first = last - len(events) + 1
@@ -163,9 +173,15 @@ def _write(events):
         _insert(len(rows)).execute(**values)
     else:
         # A bulk write's many events: INSERTs of at most INSERT_BATCH rows, within every
-        # database's limit on parameters.
+        # database's limit on parameters, written as SQL text (peewee took ten times as
+        # long to build a 100-row INSERT as the text takes to write).
+        stored = Event.occurred_at.db_value(now)
         for start in range(0, len(rows), INSERT_BATCH):
-            Event.insert_many(rows[start : start + INSERT_BATCH], fields=EVENT_FIELDS).execute()
+            batch = rows[start : start + INSERT_BATCH]
+            params = []
+            for event_id, event_type, _, actor, imported, data in batch:
+                params.extend((event_id, event_type, stored, actor, imported, data))
+            db.obj.execute_sql(_insert_text(len(batch)), params)
     if before_commit is not None:
         before_commit(first, last)
 

@@ -6,6 +6,7 @@ import orjson
 from peewee import Case, fn
 
 from models.base import for_update_if_supported, locking_atomic, utcnow
+from models.compiled import CompiledQuery
 from models.events import Event, EventMark
 from store.errors import Gone, Invalid
 from store.events import TYPES
@@ -38,11 +39,25 @@ def parse_types(values):
     return wanted
 
 
+# Every type: the common read, compiled once.
+ALL_ROWS = CompiledQuery(
+    lambda p: (
+        Event.select(*COLUMNS, Event.data.alias("data"))
+        .where(Event.id > p.after)
+        .order_by(Event.id)
+        .limit(p.scan)
+    )
+)
+PRUNED_MARK = CompiledQuery(
+    lambda p: EventMark.select(EventMark.value).where(EventMark.name == "pruned")
+)
+
+
 def _rows(after, wanted, scan):
-    data = Event.data
-    if wanted is not None:
-        # Skipped events are counted in the cursor but their documents are not fetched.
-        data = Case(None, [(Event.type.in_(sorted(wanted)), Event.data)], None)
+    if wanted is None:
+        return ALL_ROWS.rows(after=after, scan=scan)
+    # Skipped events are counted in the cursor but their documents are not fetched.
+    data = Case(None, [(Event.type.in_(sorted(wanted)), Event.data)], None)
     query = (
         Event.select(*COLUMNS, data.alias("data"))
         .where(Event.id > after)
@@ -57,7 +72,7 @@ def _check_kept(after, first_id):
     found is after + 1 nothing was; only otherwise is the mark read."""
     if after <= 0 or first_id == after + 1:
         return
-    pruned = EventMark.get_by_id("pruned").value
+    pruned = PRUNED_MARK.first()[0]
     if after < pruned:
         raise Gone(f"Events up to {pruned} are no longer kept; resync")
 
