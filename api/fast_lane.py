@@ -22,16 +22,18 @@ own app-wide hooks never see these requests.
 import io
 import math
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 
 import orjson
+from peewee import InterfaceError, OperationalError
 from werkzeug.wrappers import Request
 
 from api.auth.addresses import client_address
-from api.auth.issuer import FORM, form_parameters
-from api.auth.tokens import ScopeError, TokenError, grant_scopes, issue, verify
+from api.auth.issuer import FORM, form_parameters, token_body
+from api.auth.tokens import ScopeError, TokenError, grant_scopes, verify
 from api.errors import NO_STORE
-from api.hooks import DEFAULT_HEADERS, SANE_REQUEST_ID, discard_connection, new_request_id
+from api.hooks import DEFAULT_HEADERS, SANE_REQUEST_ID, new_request_id, release_connection
 from api.pagination import page_payload
 from api.schemas.common import DEFAULT_PAGE_SIZE
 from models.base import db
@@ -145,20 +147,10 @@ class FastLane:
         within the window (else Flask decides, and counts the failure)."""
         settings = self.state.settings
         address = client_address(environ, settings.trust_proxy_headers)
-        database = self.state.database
-        db.bind(database)
-        broken = True
-        try:
-            database.connect(reuse_if_open=True)
-            self.state.check_schema()
+        with self._database():
             client, failed_lately = token_failures.find_client(
                 params["client_id"], address, settings.token_failure_window
             )
-            broken = False
-        except Exception as error:
-            raise _NotHere from error
-        finally:
-            _release(database, broken)
         if client is None or failed_lately is not False or client.revoked_at is not None:
             raise _NotHere
         if not secret_matches(params["client_secret"], client.secret_digest):
@@ -167,22 +159,7 @@ class FastLane:
             scopes = grant_scopes(params.get("scope"), client.scope_list)
         except ScopeError:
             raise _NotHere from None
-        token = issue(
-            client.client_id,
-            scopes,
-            key=settings.token_secret,
-            issuer=settings.token_issuer,
-            audience=settings.token_audience,
-            lifetime=settings.token_lifetime,
-        )
-        body = orjson.dumps(
-            {
-                "token_type": "Bearer",
-                "expires_in": settings.token_lifetime,
-                "access_token": token,
-                "scope": " ".join(scopes),
-            }
-        )
+        body = orjson.dumps(token_body(client.client_id, scopes, settings))
         headers = [*NO_STORE.items(), *JSON_HEADERS, ("Content-Length", str(len(body)))]
         headers.append(("X-Request-ID", _request_id(environ)))
         headers.extend(TOKEN_TAIL_HEADERS)
@@ -213,23 +190,35 @@ class FastLane:
                 return "cs:products:read", self._sku_record, sku
         return None
 
-    def _serve(self, environ, scope, handler, argument):
-        claims = _claims(environ, scope, self.state.settings)
+    @contextmanager
+    def _database(self):
+        """The app's database, connected, for a `with` block; any failure in it is Flask's
+        to answer (the way it answers every other one), and the connection goes back to
+        the pool as the Flask path's teardown hands it back."""
         database = self.state.database
         db.bind(database)
         broken = True
         try:
             database.connect(reuse_if_open=True)
             self.state.check_schema()
+            yield
+            broken = False
+        except (OperationalError, InterfaceError) as error:
+            raise _NotHere from error
+        except Exception as error:
+            # Not the connection's fault (an unknown id, a revoked client, ...): it goes
+            # back to the pool, unless a transaction was left open.
+            broken = False
+            raise _NotHere from error
+        finally:
+            release_connection(database, broken)
+
+    def _serve(self, environ, scope, handler, argument):
+        claims = _claims(environ, scope, self.state.settings)
+        with self._database():
             if not client_is_active(claims["client_id"]):
                 raise _NotHere
             payload, extra = handler(environ, argument, claims["client_id"])
-            broken = False
-        except Exception as error:
-            # Flask answers it: an error of ours the way it answers every other one.
-            raise _NotHere from error
-        finally:
-            _release(database, broken)
         body = orjson.dumps(payload)
         headers = [*JSON_HEADERS, ("Content-Length", str(len(body))), *extra]
         headers.append(("X-Request-ID", _request_id(environ)))
@@ -369,17 +358,3 @@ def _claims(environ, scope, settings):
 def _request_id(environ):
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
     return incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
-
-
-def _release(database, broken):
-    """Hand the connection back to the pool (drop it if it may be broken), and leave the
-    thread bound to no app's database, as the Flask path's teardown does."""
-    try:
-        if database.is_closed():
-            return
-        if not broken and not database.in_transaction():
-            database.close()
-            return
-        discard_connection(database)
-    finally:
-        db.bind(None)

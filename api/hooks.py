@@ -148,11 +148,16 @@ def finish_request(response):
 def close_database(exc):
     """Return the request's connection to the pool (or drop it if it may be broken), and
     leave the thread bound to no app's database."""
-    database = state().database
+    broken = g.get("cs_db_broken") or isinstance(exc, (OperationalError, InterfaceError))
+    release_connection(state().database, broken)
+
+
+def release_connection(database, broken):
+    """Return this thread's connection to the pool, or drop it when it may be `broken`
+    (or a transaction was left open), and leave the thread bound to no app's database."""
     try:
         if database.is_closed():
             return
-        broken = g.get("cs_db_broken") or isinstance(exc, (OperationalError, InterfaceError))
         if not broken and not database.in_transaction():
             database.close()
             return

@@ -69,6 +69,24 @@ def _parameters():
     return request.form
 
 
+def token_body(client_id, scopes, settings):
+    """The token response's body: a new access token for these scopes."""
+    token = issue(
+        client_id,
+        scopes,
+        key=settings.token_secret,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        lifetime=settings.token_lifetime,
+    )
+    return {
+        "token_type": "Bearer",
+        "expires_in": settings.token_lifetime,
+        "access_token": token,
+        "scope": " ".join(scopes),
+    }
+
+
 def _basic_credentials():
     if "HTTP_AUTHORIZATION" not in request.environ:
         return None
@@ -180,19 +198,5 @@ class Token(MethodView):
             scopes = grant_scopes(params.get("scope"), client.scope_list)
         except ScopeError as error:
             raise OAuthError(400, "invalid_scope", str(error)) from None
-        token = issue(
-            client.client_id,
-            scopes,
-            key=settings.token_secret,
-            issuer=settings.token_issuer,
-            audience=settings.token_audience,
-            lifetime=settings.token_lifetime,
-        )
         g.cs_client_id = client.client_id
-        body = {
-            "token_type": "Bearer",
-            "expires_in": settings.token_lifetime,
-            "access_token": token,
-            "scope": " ".join(scopes),
-        }
-        return json_response(body, headers=NO_STORE)
+        return json_response(token_body(client.client_id, scopes, settings), headers=NO_STORE)
