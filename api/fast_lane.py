@@ -1,14 +1,15 @@
 """The hottest plain requests answered in front of Flask, with the same bytes.
 
 A `GET /orders`, `GET /products` (no query, or `page=N` alone), `GET /orders/{id}`,
-`GET /skus/{sku}` (no query, a plain id or SKU) and a `PATCH /skus/{sku}` that sets or
-adjusts a level (a small plain body, no Idempotency-Key), with a valid bearer token that
-holds the route's scope, from an active client, are the requests integrations make
-thousands of times; a form-encoded client-credentials request with the right secret, from
-an address with no recent failures, is how each of them starts. Flask's request context,
-routing, hooks, argument parsing and response object cost them a sixth to a half of their
-time; here they are matched on the WSGI environ and served by the same store operations,
-rendered by the same functions and sent with the same headers.
+`GET /skus/{sku}` (no query, a plain id or SKU), `GET /events` (`after` and `limit` at
+most, in that order) and a `PATCH /skus/{sku}` that sets or adjusts a level (a small plain
+body, no Idempotency-Key), with a valid bearer token that holds the route's scope, from an
+active client, are the requests integrations make thousands of times; a form-encoded
+client-credentials request with the right secret, from an address with no recent failures,
+is how each of them starts. Flask's request context, routing, hooks, argument parsing and
+response object cost them a sixth to a half of their time; here they are matched on the
+WSGI environ and served by the same store operations, rendered by the same functions and
+sent with the same headers.
 
 Anything else, or anything that goes wrong on the way (an unknown id or SKU, a revoked
 client, a wrong secret, a value out of range, a database error, an outdated schema), is
@@ -33,18 +34,24 @@ from api.auth.addresses import client_address
 from api.auth.issuer import FORM, form_parameters, token_body
 from api.auth.tokens import ScopeError, TokenError, grant_scopes, verify
 from api.errors import NO_STORE
+from api.events import SCOPE_TYPES
 from api.hooks import DEFAULT_HEADERS, SANE_REQUEST_ID, new_request_id, release_connection
 from api.pagination import page_payload
 from api.schemas.common import DEFAULT_PAGE_SIZE
+from api.schemas.events import DEFAULT_LIMIT
 from models.base import db
-from store import orders, products, stock, token_failures
+from store import feed, orders, products, stock, token_failures
 from store.actors import client_actor
 from store.clients import client_is_active, secret_matches, well_formed_client_id
+from store.feed import MAX_LIMIT
 from store.orders import OrderFilters
 from store.stock import StockChange, check_quantity
 
 # A page argument alone, as PageQuerySchema takes it without question (1 to 10^9 - 1).
 PAGE_ONLY = re.compile(r"page=([1-9][0-9]{0,8})")
+# A feed cursor and limit as EventQuerySchema takes them without question.
+FEED_AFTER = re.compile(r"after=(0|[1-9][0-9]{0,17})")
+FEED_LIMIT = re.compile(r"limit=([1-9][0-9]{0,3})")
 # An id as the route's converter takes it, without leading zeros.
 PLAIN_ID = re.compile(r"[1-9][0-9]{0,17}")
 # A SKU that reads the same percent-decoded or not, in one path segment.
@@ -60,6 +67,7 @@ MAX_TOKEN_BODY = 1024
 # The largest stock PATCH body read here: `{"data": {"stock_level": ...}}` is 40 bytes.
 MAX_PATCH_BODY = 1024
 QUANTITY_KEYS = ("stock_level", "stock_adjustment")
+FEED_SCOPES = frozenset(SCOPE_TYPES)
 STOCK_KEYS = frozenset((*QUANTITY_KEYS, "stock_unlimited"))
 
 
@@ -81,6 +89,7 @@ class FastLane:
         self._products = prefix + "/products"
         self._order = prefix + "/orders/"
         self._sku = prefix + "/skus/"
+        self._feed = prefix + "/events"
         self._token = state.settings.token_path
         self._max_token_body = min(MAX_TOKEN_BODY, max_body_size)
 
@@ -178,6 +187,11 @@ class FastLane:
             if path == self._orders:
                 return "cs:orders:read", self._order_page, page
             return "cs:products:read", self._product_page, page
+        if path == self._feed:
+            cursor = _cursor(query)
+            if cursor is None:
+                return None
+            return FEED_SCOPES, self._events, cursor
         if query:
             return None
         if path.startswith(self._order):
@@ -218,7 +232,7 @@ class FastLane:
         with self._database():
             if not client_is_active(claims["client_id"]):
                 raise _NotHere
-            payload, extra = handler(environ, argument, claims["client_id"])
+            payload, extra = handler(environ, argument, claims)
         body = orjson.dumps(payload)
         headers = [*JSON_HEADERS, ("Content-Length", str(len(body))), *extra]
         headers.append(("X-Request-ID", _request_id(environ)))
@@ -247,10 +261,17 @@ class FastLane:
     def _sku_record(self, environ, sku, _):
         return {"data": stock.stock_by_sku(sku)}, ()
 
-    def _set_stock(self, environ, argument, client_id):
+    def _events(self, environ, cursor, claims):
+        after, limit = cursor
+        held = claims["scope"].split()
+        wanted = frozenset().union(*(SCOPE_TYPES.get(scope, ()) for scope in held))
+        found, next_after = feed.read_events(after, limit, wanted, self.state.settings)
+        return {"data": found, "meta": {"next_after": next_after}}, ()
+
+    def _set_stock(self, environ, argument, claims):
         # Any failure here leaves nothing written: the store's transaction rolled back.
         sku, change = argument
-        actor = client_actor(client_id)
+        actor = client_actor(claims["client_id"])
         return {"data": stock.set_stock_by_sku(sku, change, actor)}, ()
 
 
@@ -306,6 +327,24 @@ def _small_body(environ, limit):
     return raw
 
 
+def _cursor(query):
+    """(after, limit) of a feed query that asks nothing else (`after=N`, `limit=N`, or
+    both in that order), else None."""
+    after, limit = 0, DEFAULT_LIMIT
+    parts = query.split("&") if query else []
+    if parts and parts[0].startswith("after="):
+        match = FEED_AFTER.fullmatch(parts.pop(0))
+        if match is None:
+            return None
+        after = int(match.group(1))
+    if parts:
+        match = FEED_LIMIT.fullmatch(parts.pop(0))
+        if match is None or parts or int(match.group(1)) > MAX_LIMIT:
+            return None
+        limit = int(match.group(1))
+    return after, limit
+
+
 def _page(query):
     """The page a list's query asks for when it asks nothing else, else None."""
     if not query:
@@ -331,7 +370,8 @@ def _plain_path(environ):
 
 
 def _claims(environ, scope, settings):
-    """The claims of the request's bearer token when it is valid and holds `scope`."""
+    """The claims of the request's bearer token when it is valid and holds `scope` (or, a
+    frozenset, one of them)."""
     header = environ.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Bearer "):
         raise _NotHere
@@ -350,7 +390,8 @@ def _claims(environ, scope, settings):
         )
     except TokenError:
         raise _NotHere from None
-    if scope not in claims["scope"].split():
+    held = claims["scope"].split()
+    if scope not in held if isinstance(scope, str) else scope.isdisjoint(held):
         raise _NotHere
     return claims
 

@@ -373,3 +373,54 @@ def test_other_token_requests_reach_flask(client, seen_by_flask, kind):
         path, sent = "/oauth/2.0/token?x=1", {"data": form}
     assert client.post(path, **sent).status_code == status
     assert seen_by_flask == [path]
+
+
+@pytest.fixture
+def feed(app):
+    factories.events(5)
+    factories.events(4, "stock.changed")
+    factories.events(3, "order.paid")
+
+
+@pytest.mark.parametrize(
+    "scopes",
+    [("cs:orders:read",), ("cs:products:read",), READ, ("cs:orders:read", "cs:config:read")],
+)
+def test_plain_feed_reads_are_answered_as_flask_answers_them(
+    client, twin, auth, feed, seen_by_flask, scopes
+):
+    headers = auth(*scopes)
+    for query in ("", "?after=0", "?after=3", "?after=3&limit=2", "?limit=5", "?after=99"):
+        assert _same(client, twin, f"/cs/api/v1/events{query}", headers).status_code == 200
+    assert seen_by_flask == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?type=order.*",
+        "?after=2&type=stock.changed",
+        "?limit=0",
+        "?limit=1001",
+        "?after=abc",
+        "?after=",
+        "?limit=2&after=3",
+        "?after=3&limit=2&x=1",
+        "?after=00",
+    ],
+)
+def test_other_feed_reads_reach_flask(client, twin, auth, feed, seen_by_flask, query):
+    _same(client, twin, f"/cs/api/v1/events{query}", auth(*READ))
+    assert seen_by_flask == [f"/cs/api/v1/events{query}"]
+
+
+def test_a_pruned_cursor_and_a_token_without_a_read_scope_reach_flask(
+    client, twin, auth, feed, seen_by_flask
+):
+    from store import feed as feed_store
+
+    assert feed_store.prune(before_id=5) == (4, 4)
+    _same(client, twin, "/cs/api/v1/events?after=2", auth(*READ))
+    assert client.get("/cs/api/v1/events?after=2", headers=auth(*READ)).status_code == 410
+    assert client.get("/cs/api/v1/events", headers=auth("cs:config:read")).status_code == 403
+    assert seen_by_flask == ["/cs/api/v1/events?after=2"] * 2 + ["/cs/api/v1/events"]
