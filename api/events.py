@@ -35,9 +35,9 @@ EXAMPLE = {
 }
 
 
-def _visible(requested):
-    """The types the request asks for that its token may read."""
-    allowed = frozenset().union(*(SCOPE_TYPES.get(scope, ()) for scope in g.cs_scopes))
+def visible_types(requested, scopes):
+    """The types a request asks for (None: every type) that a token of `scopes` may read."""
+    allowed = frozenset().union(*(SCOPE_TYPES.get(scope, ()) for scope in scopes))
     return allowed if requested is None else allowed & requested
 
 
@@ -49,6 +49,6 @@ class Events(MethodView):
     @blp.alt_response(410, schema=ApiErrorSchema, description=GONE)
     def get(self, args):
         """Read the events after a cursor, oldest first."""
-        wanted = _visible(feed.parse_types(args["type"]))
+        wanted = visible_types(feed.parse_types(args["type"]), g.cs_scopes)
         found, next_after = feed.read_events(args["after"], args["limit"], wanted, state().settings)
         return data_response(found, {"next_after": next_after})

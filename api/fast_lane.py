@@ -34,7 +34,7 @@ from api.auth.addresses import client_address
 from api.auth.issuer import FORM, form_parameters, token_body
 from api.auth.tokens import ScopeError, TokenError, grant_scopes, verify
 from api.errors import NO_STORE
-from api.events import SCOPE_TYPES
+from api.events import SCOPE_TYPES, visible_types
 from api.hooks import DEFAULT_HEADERS, SANE_REQUEST_ID, new_request_id, release_connection
 from api.pagination import page_payload
 from api.schemas.common import DEFAULT_PAGE_SIZE
@@ -263,8 +263,7 @@ class FastLane:
 
     def _events(self, environ, cursor, claims):
         after, limit = cursor
-        held = claims["scope"].split()
-        wanted = frozenset().union(*(SCOPE_TYPES.get(scope, ()) for scope in held))
+        wanted = visible_types(None, claims["scope"].split())
         found, next_after = feed.read_events(after, limit, wanted, self.state.settings)
         return {"data": found, "meta": {"next_after": next_after}}, ()
 

@@ -3,7 +3,7 @@
 
 from flask import request
 
-from api.jsonio import data_response
+from api.jsonio import json_response
 from api.links import external_url
 
 
@@ -51,5 +51,4 @@ def page_payload(page, req=None, settings=None):
 
 def paginated_response(page):
     """The {"data", "meta"} response of a store Page."""
-    meta = pagination_meta(page.total, len(page.items), page.page, page.per_page)
-    return data_response(page.items, meta)
+    return json_response(page_payload(page))
