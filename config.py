@@ -57,6 +57,7 @@ class Config:
         self.CS_DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 10)
         self.CS_DATABASE_TIMEOUT = env_int("DATABASE_TIMEOUT", 5)
         self.CS_DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)
+        self.CS_DATABASE_PREPARE = env_bool("DATABASE_PREPARE", True)
         self.CS_TOKEN_SECRET = env("TOKEN_SECRET") or None
         self.CS_TOKEN_LIFETIME = env_int("TOKEN_LIFETIME", 3600)
         self.CS_TOKEN_ISSUER = env("TOKEN_ISSUER", "community-store-api")

@@ -171,6 +171,7 @@ def init_app(
         app.config["CS_DATABASE_URL"],
         pool_size=app.config["CS_DATABASE_POOL_SIZE"],
         timeout=app.config["CS_DATABASE_TIMEOUT"],
+        prepare=app.config["CS_DATABASE_PREPARE"],
     )
     # The process-wide default, for code that binds no database of its own (one app per
     # process, the usual case); requests and commands bind their app's database.

@@ -15,6 +15,7 @@ from peewee import (
     Model,
     OperationalError,
     SqliteDatabase,
+    __exception_wrapper__,
 )
 from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -271,7 +272,49 @@ def _server(parts):
     return {key: value for key, value in server.items() if value is not None}
 
 
-def _postgresql(parts, options, pool_size, timeout, statement_timeout):
+class StorePostgresqlDatabase(PooledPostgresqlDatabase):
+    """The store's PostgreSQL database: pooled, and with server-side prepared statements
+    for the compiled queries (see models.compiled), unless told not to.
+
+    PostgreSQL plans every statement it receives; on the hot paths, planning a simple
+    lookup costs several times running it. A compiled query is prepared once per
+    connection (`PREPARE`) and from then on run by name (`EXECUTE`), so its plan is kept."""
+
+    def __init__(self, *args, prepare=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepares = prepare
+
+    def _connect(self):
+        # The pool's _connect hands out a pooled connection or makes a new one.
+        conn = super()._connect()
+        if not hasattr(conn, "prepared"):
+            conn.prepared = set()
+        return conn
+
+    def execute_prepared(self, name, prepare, execute, params):
+        """Run `execute` (an EXECUTE of the statement `name`), preparing it first with
+        `prepare` on a connection that has not prepared it yet. The PREPARE is not logged
+        as a statement of its own: it belongs to the first EXECUTE on the connection."""
+        conn = self.connection()
+        if name not in conn.prepared:
+            with __exception_wrapper__:
+                conn.cursor().execute(prepare)
+            # Not undone by a rollback: a prepared statement lasts as long as its session.
+            conn.prepared.add(name)
+        return self.execute_sql(execute, params)
+
+
+def _psycopg2_connection():
+    """psycopg2's connection class, with room for the names it has prepared."""
+    import psycopg2.extensions
+
+    class Connection(psycopg2.extensions.connection):
+        pass
+
+    return Connection
+
+
+def _postgresql(parts, options, pool_size, timeout, statement_timeout, prepare):
     settings = f"-c statement_timeout={statement_timeout * 1000} -c timezone=UTC"
     connect = {
         **_server(parts),
@@ -287,8 +330,10 @@ def _postgresql(parts, options, pool_size, timeout, statement_timeout):
         # The URL's own `options` (e.g. a search_path) come after ours and win.
         "options": f"{settings} {options.get('options', '')}".strip(),
     }
-    return PooledPostgresqlDatabase(
+    return StorePostgresqlDatabase(
         connect.pop("database"),
+        prepare=prepare,
+        connection_factory=_psycopg2_connection(),
         max_connections=pool_size,
         stale_timeout=300,
         timeout=timeout,
@@ -324,7 +369,7 @@ def _mysql(parts, options, pool_size, timeout, statement_timeout):
     )
 
 
-def make_database(url, pool_size=10, timeout=5, statement_timeout=None):
+def make_database(url, pool_size=10, timeout=5, statement_timeout=None, prepare=True):
     """Build a pooled peewee database from a DATABASE_URL; nothing is connected yet.
 
     `timeout` (DATABASE_TIMEOUT) bounds every wait on the database: connecting, a pooled
@@ -341,7 +386,7 @@ def make_database(url, pool_size=10, timeout=5, statement_timeout=None):
     if scheme == "sqlite":
         return _sqlite(parts, pool_size, timeout)
     if scheme in ("postgres", "postgresql"):
-        return _postgresql(parts, options, pool_size, timeout, statement_timeout)
+        return _postgresql(parts, options, pool_size, timeout, statement_timeout, prepare)
     if scheme in ("mysql", "mariadb"):
         return _mysql(parts, options, pool_size, timeout, statement_timeout)
     raise ValueError(f"unsupported DATABASE_URL scheme {parts.scheme!r}")

@@ -18,6 +18,9 @@ Constants that peewee sends as parameters are kept as compiled. Result rows are 
 as peewee's `.tuples()`/`.dicts()` would, skipping the conversions that change nothing.
 """
 
+import itertools
+import re
+
 from peewee import (
     JOIN,
     AutoField,
@@ -118,15 +121,32 @@ class Placeholders:
         return [Placeholder(name, index) for index in range(length)]
 
 
+# Names of prepared statements, unique in the process (a connection may run any plan).
+_PREPARED_NAMES = (f"cs_{number}" for number in itertools.count(1))
+_MARKERS = re.compile(r"%[%s]")
+
+
+def _prepared(sql, count):
+    """The PREPARE and EXECUTE statements for `sql`, whose `count` parameters are marked
+    `%s` (psycopg2's style): PREPARE numbers them, EXECUTE passes them."""
+    name = next(_PREPARED_NAMES)
+    numbers = itertools.count(1)
+    body = _MARKERS.sub(lambda m: "%" if m[0] == "%%" else f"${next(numbers)}", sql)
+    arguments = f"({', '.join(['%s'] * count)})" if count else ""
+    return name, f"PREPARE {name} AS {body}", f"EXECUTE {name}{arguments}"
+
+
 class _Plan:
-    """One compiled statement: its SQL, how to fill its parameters, how to read its rows."""
+    """One compiled statement: its SQL, how to fill its parameters, how to read its rows,
+    and, where the database prepares statements, how to prepare and run it by name."""
 
-    __slots__ = ("sql", "params", "fill", "names", "converters")
+    __slots__ = ("sql", "params", "fill", "names", "converters", "prepared")
 
-    def __init__(self, query, units):
+    def __init__(self, query, units, prepares):
         sql, params = query.sql()
         self.sql = sql
         self.params = list(params)
+        self.prepared = _prepared(sql, len(self.params)) if prepares else None
         self.fill = [
             (position, value)
             for position, value in enumerate(self.params)
@@ -174,17 +194,22 @@ class CompiledQuery:
         self.units = units
         self.plans = {}
 
-    def _plan(self, args):
+    def _plan(self, database, args):
         shape = _shape(args)
-        key = (type(db.obj), shape)
+        prepares = getattr(database, "prepares", False)
+        key = (type(database), prepares, shape)
         plan = self.plans.get(key)
         if plan is None:
-            plan = self.plans[key] = _Plan(self.build(Placeholders(shape)), self.units)
+            query = self.build(Placeholders(shape))
+            plan = self.plans[key] = _Plan(query, self.units, prepares)
         return plan
 
     def _cursor(self, args):
-        plan = self._plan(args)
-        return plan, db.execute_sql(plan.sql, plan.parameters(args))
+        database = db.obj
+        plan = self._plan(database, args)
+        if plan.prepared is not None:
+            return plan, database.execute_prepared(*plan.prepared, plan.parameters(args))
+        return plan, database.execute_sql(plan.sql, plan.parameters(args))
 
     def execute(self, **args):
         """Run the statement (an UPDATE, say); the number of rows it changed."""
