@@ -23,6 +23,7 @@ import re
 
 from peewee import (
     JOIN,
+    SQL,
     AutoField,
     BigAutoField,
     BigIntegerField,
@@ -105,7 +106,8 @@ class Placeholder(ColumnBase):
 
 
 class Placeholders:
-    """`p.name` for a scalar argument; for a list argument, a list of placeholders."""
+    """`p.name` for a scalar argument; for a list argument, a list of placeholders; for a
+    literal argument, its value written into the SQL."""
 
     def __init__(self, shape):
         self._shape = dict(shape)
@@ -118,7 +120,22 @@ class Placeholders:
         length = self._shape[name]
         if length is None:
             return Placeholder(name)
+        if isinstance(length, _Literal):
+            return SQL(str(length.value))
         return [Placeholder(name, index) for index in range(length)]
+
+
+class _Literal(tuple):
+    """A literal argument's value, as part of a plan's shape."""
+
+    __slots__ = ()
+
+    def __new__(cls, value):
+        return super().__new__(cls, (value,))
+
+    @property
+    def value(self):
+        return self[0]
 
 
 # Names of prepared statements, unique in the process (a connection may run any plan).
@@ -174,28 +191,47 @@ class _Plan:
         return params
 
 
-def _shape(args):
+def _shape(args, literal):
     return tuple(
         sorted(
-            (name, len(value) if isinstance(value, list | tuple) else None)
+            (
+                name,
+                _Literal(_integer(name, value))
+                if name in literal
+                else len(value)
+                if isinstance(value, list | tuple)
+                else None,
+            )
             for name, value in args.items()
         )
     )
+
+
+def _integer(name, value):
+    if type(value) is not int:
+        raise TypeError(f"{name!r} is written into the SQL: it must be an int, not {value!r}")
+    return value
 
 
 class CompiledQuery:
     """A query built by `build(p)`, compiled once per database class and argument shape.
 
     With `units`, Fixed4Field columns come back as their stored integers (ten-thousandths),
-    for renderers that turn them into JSON numbers without a Decimal on the way."""
+    for renderers that turn them into JSON numbers without a Decimal on the way.
 
-    def __init__(self, build, units=False):
+    `literal` names int arguments written into the SQL rather than sent as parameters,
+    with a plan per value: a page's LIMIT, say, which PostgreSQL must see to plan a
+    prepared statement once for every page (with `LIMIT $1` it can only assume a tenth of
+    the table, so it plans each run afresh). Keep them to arguments of few values."""
+
+    def __init__(self, build, units=False, literal=()):
         self.build = build
         self.units = units
+        self.literal = frozenset(literal)
         self.plans = {}
 
     def _plan(self, database, args):
-        shape = _shape(args)
+        shape = _shape(args, self.literal)
         prepares = getattr(database, "prepares", False)
         key = (type(database), prepares, shape)
         plan = self.plans.get(key)

@@ -156,3 +156,19 @@ def test_booleans_of_an_outer_joined_table_stay_null_where_it_has_no_row(product
     assert rows == expected
     assert [row[2] for row in rows] == [False, None, None]
     assert {type(row[1]) for row in rows} == {type(rows[0][2])} == {bool}
+
+
+def test_a_literal_argument_is_written_into_the_sql_with_a_plan_per_value(products):
+    newest = CompiledQuery(
+        lambda p: Product.select(Product.id).order_by(Product.id.desc()).limit(p.limit),
+        literal=("limit",),
+    )
+    assert newest.rows(limit=2) == [(products[2],), (products[1],)]
+    assert newest.rows(limit=1) == [(products[2],)]
+    assert newest.rows(limit=2) == [(products[2],), (products[1],)]
+    assert sorted(plan.sql[-7:] for plan in newest.plans.values()) == ["LIMIT 1", "LIMIT 2"]
+    assert all(plan.params == [] for plan in newest.plans.values())
+    for wrong in ("2", 2.0, True, None):
+        with pytest.raises(TypeError, match="'limit' is written into the SQL"):
+            newest.rows(limit=wrong)
+    assert len(newest.plans) == 2

@@ -186,7 +186,8 @@ def _visible_page(columns):
             .order_by(Order.id.desc())
         )
 
-    return CompiledQuery(build, units=True)
+    # The page size is written into the SQL (a plan per size): see CompiledQuery.
+    return CompiledQuery(build, units=True, literal=("limit",))
 
 
 # The per-page fetches by id list, compiled once per number of ids: the plain view's, and

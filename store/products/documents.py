@@ -115,7 +115,8 @@ def _page_of_all(columns):
             .order_by(*newest_first)
         )
 
-    return CompiledQuery(build, units=True)
+    # The page size is written into the SQL (a plan per size): see CompiledQuery.
+    return CompiledQuery(build, units=True, literal=("limit",))
 
 
 # The plain view's, and the full view's (which reads the weights too: a plain page would
