@@ -315,7 +315,12 @@ def _psycopg2_connection():
 
 
 def _postgresql(parts, options, pool_size, timeout, statement_timeout, prepare):
-    settings = f"-c statement_timeout={statement_timeout * 1000} -c timezone=UTC"
+    # random_page_cost: PostgreSQL's default (4) prices an index lookup as a read from a
+    # spinning disk, and so joins a page's options to their choices by scanning every
+    # choice; a store's working set is in memory or on SSD (1.1: ten times faster plans).
+    settings = (
+        f"-c statement_timeout={statement_timeout * 1000} -c timezone=UTC -c random_page_cost=1.1"
+    )
     connect = {
         **_server(parts),
         "connect_timeout": timeout,

@@ -53,6 +53,7 @@ def settings_of(database, backend):
         return {
             "timezone": one("SHOW TimeZone"),
             "statement_timeout": one("SHOW statement_timeout"),
+            "random_page_cost": one("SHOW random_page_cost"),
             "tcp_user_timeout": libpq["tcp_user_timeout"],
             "encoding": one("SHOW client_encoding"),
         }
@@ -69,6 +70,7 @@ EXPECTED_SETTINGS = {
     "postgresql": {
         "timezone": "UTC",
         "statement_timeout": "3s",
+        "random_page_cost": "1.1",
         "tcp_user_timeout": "3000",
         "encoding": "UTF8",
     },
@@ -315,9 +317,13 @@ def test_database_urls(url, kind, name, params):
 
 
 def test_a_postgresql_url_adds_its_own_options_after_ours():
-    database = make_database("postgresql://h/store?options=-c%20search_path%3Dshop", timeout=2)
+    database = make_database(
+        "postgresql://h/store?options=-c%20search_path%3Dshop%20-c%20random_page_cost%3D4",
+        timeout=2,
+    )
     assert database.connect_params["options"] == (
-        "-c statement_timeout=2000 -c timezone=UTC -c search_path=shop"
+        "-c statement_timeout=2000 -c timezone=UTC -c random_page_cost=1.1"
+        " -c search_path=shop -c random_page_cost=4"
     )
 
 
