@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -291,17 +292,28 @@ class StorePostgresqlDatabase(PooledPostgresqlDatabase):
             conn.prepared = set()
         return conn
 
-    def execute_prepared(self, name, prepare, execute, params):
-        """Run `execute` (an EXECUTE of the statement `name`), preparing it first with
-        `prepare` on a connection that has not prepared it yet. The PREPARE is not logged
-        as a statement of its own: it belongs to the first EXECUTE on the connection."""
-        conn = self.connection()
-        if name not in conn.prepared:
+    def execute_prepared(self, name, prepare, execute, sql, params):
+        """Run `sql` as `execute` (an EXECUTE of the statement `name`), preparing it first
+        with `prepare` on a connection that has not prepared it yet. Logged (and counted)
+        as `sql`, one statement: the PREPARE belongs to the first EXECUTE."""
+        self._log_query(sql, params)
+        start = time.perf_counter() if self.query_hooks else None
+        try:
             with __exception_wrapper__:
-                conn.cursor().execute(prepare)
-            # Not undone by a rollback: a prepared statement lasts as long as its session.
-            conn.prepared.add(name)
-        return self.execute_sql(execute, params)
+                cursor = self.cursor()
+                prepared = cursor.connection.prepared
+                if name not in prepared:
+                    cursor.execute(prepare)
+                    # Not undone by a rollback: it lasts as long as its session.
+                    prepared.add(name)
+                cursor.execute(execute, params)
+        except Exception as exc:
+            if start is not None:
+                self._notify_hooks(sql, params, start, exc)
+            raise
+        if start is not None:
+            self._notify_hooks(sql, params, start, None)
+        return cursor
 
 
 def _psycopg2_connection():

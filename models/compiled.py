@@ -244,7 +244,8 @@ class CompiledQuery:
         database = db.obj
         plan = self._plan(database, args)
         if plan.prepared is not None:
-            return plan, database.execute_prepared(*plan.prepared, plan.parameters(args))
+            params = plan.parameters(args)
+            return plan, database.execute_prepared(*plan.prepared, plan.sql, params)
         return plan, database.execute_sql(plan.sql, plan.parameters(args))
 
     def execute(self, **args):
