@@ -3,11 +3,12 @@
 from decimal import Decimal
 from typing import NamedTuple
 
-from peewee import SQL
+from peewee import SQL, PostgresqlDatabase
 
 from models.base import (
     MAX_UNITS,
     SCALE,
+    db,
     for_update_if_supported,
     from_units,
     locks_at_begin,
@@ -267,6 +268,53 @@ SET_VARIATION_LEVEL = CompiledQuery(
         Variation.id == p.id, Variation.stock_level != p.level
     )
 )
+# PostgreSQL: the same UPDATEs of a product answering with its record after them, and the
+# level set with the level before it, read locked (a FOR UPDATE read the UPDATE joins), so
+# that one statement does what the lock read, the UPDATE and the read after do elsewhere.
+_BEFORE = Product.alias("before")
+_RECORD_AFTER = (
+    Product.id,
+    Product.sku,
+    Product.name,
+    Product.stock_level,
+    Product.stock_unlimited,
+)
+
+
+def _set_product_level_returning(p):
+    before = (
+        _BEFORE.select(_BEFORE.id, _BEFORE.stock_level)
+        .where(_BEFORE.id == p.id)
+        .for_update()
+        .alias("before")
+    )
+    return (
+        Product.update(
+            {
+                Product.stock_level: p.level.of(Product.stock_level),
+                Product.date_updated: p.now.of(Product.date_updated),
+            }
+        )
+        .from_(before)
+        .where(Product.id == before.c.id, Product.stock_level != p.level)
+        # The level before is read as stored units: a derived table's column has no field.
+        .returning(before.c.stock_level, *_RECORD_AFTER)
+    )
+
+
+SET_PRODUCT_LEVEL_RETURNING = CompiledQuery(_set_product_level_returning)
+ADJUST_PRODUCT_RETURNING = CompiledQuery(
+    lambda p: (
+        Product.update(
+            {
+                Product.stock_level: Product.stock_level + p.adjustment,
+                Product.date_updated: p.now.of(Product.date_updated),
+            }
+        )
+        .where(Product.id == p.id, _in_range(Product, p.adjustment))
+        .returning(*_RECORD_AFTER)
+    )
+)
 # `=`, not IN: MariaDB runs `IN (subquery)` of an UPDATE as a dependent subquery over
 # every product, locking them all; a scalar subquery is read once, then the primary key.
 TOUCH_PRODUCT_OF = CompiledQuery(
@@ -407,6 +455,12 @@ def set_stock_by_sku(sku, change, actor=APP):
             return record
         if locks_at_begin():
             return _set_read_record(owner, record, change, actor)
+        if (
+            owner.kind == PRODUCT_SKU
+            and change.unlimited is None
+            and isinstance(db.obj, PostgresqlDatabase)
+        ):
+            return _set_product_returning(owner, change, actor)
         changed, previous = apply_change(owner, change)
         record = _record(owner)
         if changed:
@@ -432,6 +486,29 @@ def _set_read_record(owner, record, change, actor):
         after["stock_unlimited"] = change.unlimited
     stock_event(after, before, "patch", actor)
     return after
+
+
+def _set_product_returning(owner, change, actor):
+    """set_stock_by_sku of a product's level or adjustment on PostgreSQL: one UPDATE that
+    answers with the record after it (and the level before a level set)."""
+    now = utcnow()
+    if change.adjustment is not None:
+        row = ADJUST_PRODUCT_RETURNING.first(adjustment=change.adjustment, now=now, id=owner.id)
+        if row is None:
+            # Nothing matched: out of range, or the product is gone.
+            if Product.select(SQL("1")).where(Product.id == owner.id).exists():
+                raise _out_of_range()
+            return product_record(owner.id)
+        previous = None  # the level after, less the adjustment (_emit)
+    else:
+        row = SET_PRODUCT_LEVEL_RETURNING.first(level=change.level, now=now, id=owner.id)
+        if row is None:
+            # Already at that level (or gone): nothing written, nothing to tell.
+            return product_record(owner.id)
+        previous, row = from_units(row[0]), row[1:]
+    record = render_product_record(*row)
+    _emit(record, change, previous, actor)
+    return record
 
 
 def set_variation_stock(variation_id, change, actor=APP):

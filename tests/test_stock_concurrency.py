@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from models.catalog import Product, Variation
+from models.events import Event
 from tests import factories
 
 CLIENTS = 8
@@ -101,3 +102,40 @@ def test_concurrent_adjustments_of_a_variation(server, app):
     assert statuses == [200] * CLIENTS * REQUESTS_EACH
     assert Variation.get_by_id(variation.id).stock_level == START - CLIENTS * REQUESTS_EACH
     assert Product.get_by_id(made.id).date_updated > made.date_updated
+
+
+def test_concurrent_level_sets_tell_each_level_before_them(server, app):
+    """Levels set at once by many clients: each change's event names the level the one
+    before it left, so the feed's stock.changed events chain from START to the level that
+    stayed (the level before is read locked, in the same statement as the write where the
+    database allows)."""
+    made = factories.product(sku="RACE-L", stock_level=START)
+    headers = {"Authorization": f"Bearer {token(server)}"}
+    statuses, lock = [], threading.Lock()
+    start = threading.Barrier(CLIENTS)
+
+    def client(number):
+        start.wait()
+        for n in range(REQUESTS_EACH // 2):
+            # Every level differs from every other, so every request changes the stock.
+            body = json.dumps({"data": {"stock_level": number * 1000 + n + 1}}).encode()
+            status, _ = request(server, "PATCH", "/cs/api/v1/skus/RACE-L", body, headers)
+            with lock:
+                statuses.append(status)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+    assert statuses == [200] * (CLIENTS * (REQUESTS_EACH // 2))
+    changes = [
+        json.loads(event.data)
+        for event in Event.select().where(Event.type == "stock.changed").order_by(Event.id)
+    ]
+    changes = [change for change in changes if change["sku"] == "RACE-L"]
+    assert len(changes) == CLIENTS * (REQUESTS_EACH // 2)
+    levels = [START] + [change["stock_level"] for change in changes]
+    assert [change["previous_stock_level"] for change in changes] == levels[:-1]
+    assert Product.get_by_id(made.id).stock_level == levels[-1]
