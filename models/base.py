@@ -1,6 +1,7 @@
 """The database proxy, the base model and the field types every model shares."""
 
 import datetime
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -19,6 +20,11 @@ from peewee import (
     __exception_wrapper__,
 )
 from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own lock alone orders the writers there
+    fcntl = None
 
 
 class BoundDatabase(DatabaseProxy):
@@ -174,36 +180,109 @@ def locks_at_begin():
     return isinstance(db.obj, SqliteDatabase)
 
 
-class _WriterTurn:
-    """SQLite's write transaction, begun once this process's other threads are done with
-    theirs. Waiting for SQLite's lock means sleeping in its busy handler (1, 2, 5, 10 ms ...)
-    while a writer of this process may sit preempted holding the lock; waiting on a lock of
-    the process wakes the next writer the moment the last one commits. Other processes
-    still meet at SQLite's lock."""
+class WriterTurnTimeout(OperationalError):
+    """A writer waited DATABASE_TIMEOUT for its turn: what SQLite says when its own lock
+    stays busy that long, and so a 503 (models.failures)."""
 
-    __slots__ = ("_atomic", "_database")
+    def __init__(self):
+        super().__init__("database is locked")
+
+
+class _WriterTurn:
+    """SQLite's write transaction, begun once the other writers of this process, then of
+    every process on this database file, are done with theirs. Waiting for SQLite's lock
+    means sleeping in its busy handler (1, 2, 5, 10 ... 100 ms between tries) while the
+    holder may sit preempted, then finish long before the sleeper wakes; waiting on a lock
+    of the process wakes the next writer the moment the last one commits, and the file
+    lock beside the database (StoreSqliteDatabase.writer_file) is tried every millisecond
+    at most. Writers that take neither (another program, the sqlite3 shell) still meet at
+    SQLite's own lock, which alone keeps writes apart: these only decide who goes next."""
+
+    __slots__ = ("_atomic", "_database", "_outermost")
 
     def __init__(self, database):
         self._database = database
         self._atomic = None
+        self._outermost = False
 
     def __enter__(self):
         database = self._database
+        deadline = time.monotonic() + database.writer_timeout
         if not database.writer_lock.acquire(timeout=database.writer_timeout):
-            # What SQLite itself says when its lock stays busy for the timeout.
-            raise OperationalError("database is locked")
+            raise WriterTurnTimeout()
+        try:
+            # Re-entered (a savepoint inside the transaction): the file lock is held.
+            self._outermost = database.writer_depth == 0
+            if self._outermost and not database.writer_file.acquire(deadline):
+                raise WriterTurnTimeout()
+            database.writer_depth += 1
+        except BaseException:
+            database.writer_lock.release()
+            raise
         try:
             self._atomic = database.atomic("IMMEDIATE")
             return self._atomic.__enter__()
         except BaseException:
-            database.writer_lock.release()
+            self._release()
             raise
 
     def __exit__(self, *exc_info):
         try:
             return self._atomic.__exit__(*exc_info)
         finally:
-            self._database.writer_lock.release()
+            self._release()
+
+    def _release(self):
+        database = self._database
+        database.writer_depth -= 1
+        try:
+            if self._outermost:
+                database.writer_file.release()
+        finally:
+            database.writer_lock.release()
+
+
+class _WriterFile:
+    """An exclusive lock on `<database file>-writer` (flock), taken by the writers of every
+    process in turn; none for an in-memory database. Opened once per process: a forked
+    worker must not share its parent's open file, whose lock would be theirs together."""
+
+    def __init__(self, path):
+        self.path = None if fcntl is None or path in ("", ":memory:") else f"{path}-writer"
+        self._fd = None
+        self._pid = None
+
+    def _file(self):
+        if self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self, deadline):
+        """Take the lock, trying until `deadline` (time.monotonic()); whether it was."""
+        if self.path is None:
+            return True
+        try:
+            fd = self._file()
+        except OSError:
+            # A read-only directory, say: SQLite's own lock still keeps writers apart.
+            self.path = None
+            return True
+        delay = 0.0001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.001)
+
+    def release(self):
+        if self.path is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 def for_update_if_supported(query):
@@ -238,6 +317,8 @@ class StoreSqliteDatabase(PooledSqliteDatabase):
         super().__init__(*args, timeout=timeout, **kwargs)
         # Re-entrant: a savepoint inside a write transaction takes it again.
         self.writer_lock = threading.RLock()
+        self.writer_depth = 0
+        self.writer_file = _WriterFile(self.database)
         self.writer_timeout = timeout if timeout and timeout > 0 else 0.001
 
 

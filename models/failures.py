@@ -4,6 +4,8 @@ import sqlite3
 
 from playhouse.pool import MaxConnectionsExceeded
 
+from models.base import WriterTurnTimeout
+
 try:
     import psycopg2
 except ImportError:  # pragma: no cover - only without the PostgreSQL driver
@@ -74,7 +76,7 @@ def is_unavailable(error):
     """True when a database error says "try again later" (locked, busy, a deadlock, a
     timeout, a connection that cannot be made or was lost, no free connection); False when
     the statement itself is at fault, which retrying cannot fix."""
-    if isinstance(error.__cause__, MaxConnectionsExceeded):
+    if isinstance(error.__cause__, MaxConnectionsExceeded) or isinstance(error, WriterTurnTimeout):
         return True
     original = driver_error(error)
     if isinstance(original, sqlite3.Error):
