@@ -8,6 +8,7 @@ import json
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -25,6 +26,18 @@ def sqlite_only(backend):
 def other_process_lock(database):
     """The writers' file opened as another process opens it (its own open file)."""
     return os.open(f"{database.database}-writer", os.O_RDWR | os.O_CREAT)
+
+
+@contextmanager
+def another_process_s_turn(database):
+    """Hold the writers' turn as a writer of another process would, for the block."""
+    fd = other_process_lock(database)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def test_the_lock_file_is_beside_the_database_and_taken_for_a_write(app):
@@ -56,22 +69,17 @@ def test_a_write_waits_for_another_process_s_turn_then_goes(make_app, app, auth)
     made = factories.product(sku="WAIT", stock_level=1)
     headers = auth("cs:products:write")
     client = make_app(CS_DATABASE_TIMEOUT=3).test_client()
-    fd = other_process_lock(db.obj)
-    fcntl.flock(fd, fcntl.LOCK_EX)
     answers = []
     sent = threading.Thread(
         target=lambda: answers.append(
             client.patch("/cs/api/v1/skus/WAIT", json={"data": {"stock_level": 5}}, headers=headers)
         )
     )
-    try:
+    with another_process_s_turn(db.obj):
         sent.start()
         time.sleep(0.5)
         assert answers == [], "the write waits while another process has its turn"
         assert Product.get_by_id(made.id).stock_level == 1
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
     sent.join(10)
     assert answers[0].status_code == 200
     assert answers[0].get_json()["data"]["stock_level"] == 5
@@ -81,17 +89,12 @@ def test_a_turn_held_past_the_timeout_is_a_503_and_writes_nothing(make_app, app,
     made = factories.product(sku="STUCK", stock_level=1)
     headers = auth("cs:products:write")
     client = make_app(CS_DATABASE_TIMEOUT=1).test_client()
-    fd = other_process_lock(db.obj)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
+    with another_process_s_turn(db.obj):
         started = time.monotonic()
         response = client.patch(
             "/cs/api/v1/skus/STUCK", json={"data": {"stock_adjustment": 1}}, headers=headers
         )
         waited = time.monotonic() - started
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert json.loads(response.get_data())["error"] is True

@@ -46,19 +46,20 @@ def token(base):
     return json.loads(raw)["access_token"]
 
 
-def hammer(base, paths, headers):
-    """CLIENTS threads, each sending REQUESTS_EACH adjustments of -1 in turn over `paths`;
-    every status seen (a failed connection shows as its error)."""
+def hammer(base, paths, headers, body=lambda number, n: ADJUSTMENT, each=REQUESTS_EACH):
+    """CLIENTS threads, each sending `each` PATCHes (`body(client number, n)`, by default
+    an adjustment of -1) in turn over `paths`; every status seen (a failed connection shows
+    as its error)."""
     statuses, lock = [], threading.Lock()
     start = threading.Barrier(CLIENTS)
 
     def client(number):
         start.wait()
         seen = []
-        for n in range(REQUESTS_EACH):
+        for n in range(each):
             path = paths[(number + n) % len(paths)]
             try:
-                status, raw = request(base, "PATCH", path, ADJUSTMENT, headers)
+                status, raw = request(base, "PATCH", path, body(number, n), headers)
             except (OSError, http.client.HTTPException) as error:
                 status, raw = repr(error), b""
             seen.append((status, raw[:200]) if status != 200 else status)
@@ -111,23 +112,12 @@ def test_concurrent_level_sets_tell_each_level_before_them(server, app):
     database allows)."""
     made = factories.product(sku="RACE-L", stock_level=START)
     headers = {"Authorization": f"Bearer {token(server)}"}
-    statuses, lock = [], threading.Lock()
-    start = threading.Barrier(CLIENTS)
 
-    def client(number):
-        start.wait()
-        for n in range(REQUESTS_EACH // 2):
-            # Every level differs from every other, so every request changes the stock.
-            body = json.dumps({"data": {"stock_level": number * 1000 + n + 1}}).encode()
-            status, _ = request(server, "PATCH", "/cs/api/v1/skus/RACE-L", body, headers)
-            with lock:
-                statuses.append(status)
+    def level(number, n):
+        # Every level differs from every other, so every request changes the stock.
+        return json.dumps({"data": {"stock_level": number * 1000 + n + 1}}).encode()
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    statuses = hammer(server, ["/cs/api/v1/skus/RACE-L"], headers, level, REQUESTS_EACH // 2)
 
     assert statuses == [200] * (CLIENTS * (REQUESTS_EACH // 2))
     changes = [
