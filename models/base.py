@@ -1,6 +1,7 @@
 """The database proxy, the base model and the field types every model shares."""
 
 import datetime
+import functools
 import os
 import threading
 import time
@@ -397,6 +398,7 @@ class StorePostgresqlDatabase(PooledPostgresqlDatabase):
         return cursor
 
 
+@functools.cache
 def _psycopg2_connection():
     """psycopg2's connection class, with room for the names it has prepared."""
     import psycopg2.extensions

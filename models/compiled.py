@@ -249,10 +249,10 @@ class CompiledQuery:
     def _cursor(self, args):
         database = db.obj
         plan = self._plan(database, args)
+        params = plan.parameters(args)
         if plan.prepared is not None:
-            params = plan.parameters(args)
             return plan, database.execute_prepared(*plan.prepared, plan.sql, params)
-        return plan, database.execute_sql(plan.sql, plan.parameters(args))
+        return plan, database.execute_sql(plan.sql, params)
 
     def execute(self, **args):
         """Run the statement (an UPDATE, say); the number of rows it changed."""

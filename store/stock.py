@@ -111,10 +111,16 @@ def render_variation_record(record_id, product_id, sku, name, level, unlimited):
     }
 
 
+# A product's stock record, as render_product_record takes it.
+PRODUCT_RECORD_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Product.name,
+    Product.stock_level,
+    Product.stock_unlimited,
+)
 PRODUCT_RECORD = CompiledQuery(
-    lambda p: Product.select(
-        Product.id, Product.sku, Product.name, Product.stock_level, Product.stock_unlimited
-    ).where(Product.id == p.id)
+    lambda p: Product.select(*PRODUCT_RECORD_COLUMNS).where(Product.id == p.id)
 )
 VARIATION_RECORD = CompiledQuery(
     lambda p: (
@@ -159,9 +165,7 @@ FIND_SKU = CompiledQuery(
 
 
 PRODUCT_RECORDS = CompiledQuery(
-    lambda p: Product.select(
-        Product.id, Product.sku, Product.name, Product.stock_level, Product.stock_unlimited
-    ).where(Product.id.in_(p.ids))
+    lambda p: Product.select(*PRODUCT_RECORD_COLUMNS).where(Product.id.in_(p.ids))
 )
 VARIATION_RECORDS = CompiledQuery(
     lambda p: (
@@ -239,15 +243,26 @@ def _in_range(model, adjustment):
     return (model.stock_level + adjustment).between(-MAX_UNITS, MAX_UNITS)
 
 
-# The common stock PATCH, an adjustment, compiled once.
-ADJUST_PRODUCT = CompiledQuery(
-    lambda p: Product.update(
+def _adjust_product(p):
+    return Product.update(
         {
             Product.stock_level: Product.stock_level + p.adjustment,
             Product.date_updated: p.now.of(Product.date_updated),
         }
     ).where(Product.id == p.id, _in_range(Product, p.adjustment))
-)
+
+
+def _set_product_level(p):
+    return Product.update(
+        {
+            Product.stock_level: p.level.of(Product.stock_level),
+            Product.date_updated: p.now.of(Product.date_updated),
+        }
+    ).where(Product.id == p.id, Product.stock_level != p.level)
+
+
+# The common stock PATCH, an adjustment, compiled once.
+ADJUST_PRODUCT = CompiledQuery(_adjust_product)
 ADJUST_VARIATION = CompiledQuery(
     lambda p: Variation.update({Variation.stock_level: Variation.stock_level + p.adjustment}).where(
         Variation.id == p.id, _in_range(Variation, p.adjustment)
@@ -255,14 +270,7 @@ ADJUST_VARIATION = CompiledQuery(
 )
 # The other common PATCH, a new level, compiled once too; a row already at that level is
 # left alone (its product's date_updated too).
-SET_PRODUCT_LEVEL = CompiledQuery(
-    lambda p: Product.update(
-        {
-            Product.stock_level: p.level.of(Product.stock_level),
-            Product.date_updated: p.now.of(Product.date_updated),
-        }
-    ).where(Product.id == p.id, Product.stock_level != p.level)
-)
+SET_PRODUCT_LEVEL = CompiledQuery(_set_product_level)
 SET_VARIATION_LEVEL = CompiledQuery(
     lambda p: Variation.update({Variation.stock_level: p.level.of(Variation.stock_level)}).where(
         Variation.id == p.id, Variation.stock_level != p.level
@@ -272,13 +280,6 @@ SET_VARIATION_LEVEL = CompiledQuery(
 # level set with the level before it, read locked (a FOR UPDATE read the UPDATE joins), so
 # that one statement does what the lock read, the UPDATE and the read after do elsewhere.
 _BEFORE = Product.alias("before")
-_RECORD_AFTER = (
-    Product.id,
-    Product.sku,
-    Product.name,
-    Product.stock_level,
-    Product.stock_unlimited,
-)
 
 
 def _set_product_level_returning(p):
@@ -289,31 +290,17 @@ def _set_product_level_returning(p):
         .alias("before")
     )
     return (
-        Product.update(
-            {
-                Product.stock_level: p.level.of(Product.stock_level),
-                Product.date_updated: p.now.of(Product.date_updated),
-            }
-        )
+        _set_product_level(p)
         .from_(before)
-        .where(Product.id == before.c.id, Product.stock_level != p.level)
+        .where(Product.id == before.c.id)
         # The level before is read as stored units: a derived table's column has no field.
-        .returning(before.c.stock_level, *_RECORD_AFTER)
+        .returning(before.c.stock_level, *PRODUCT_RECORD_COLUMNS)
     )
 
 
 SET_PRODUCT_LEVEL_RETURNING = CompiledQuery(_set_product_level_returning)
 ADJUST_PRODUCT_RETURNING = CompiledQuery(
-    lambda p: (
-        Product.update(
-            {
-                Product.stock_level: Product.stock_level + p.adjustment,
-                Product.date_updated: p.now.of(Product.date_updated),
-            }
-        )
-        .where(Product.id == p.id, _in_range(Product, p.adjustment))
-        .returning(*_RECORD_AFTER)
-    )
+    lambda p: _adjust_product(p).returning(*PRODUCT_RECORD_COLUMNS)
 )
 # `=`, not IN: MariaDB runs `IN (subquery)` of an UPDATE as a dependent subquery over
 # every product, locking them all; a scalar subquery is read once, then the primary key.
