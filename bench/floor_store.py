@@ -14,6 +14,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from peewee import PostgresqlDatabase, SqliteDatabase
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -295,9 +297,9 @@ def main():
         with db.bound(database), database.connection_context():
             with locking_atomic():
                 written = load(data)
-            if database.__class__.__name__.startswith("Postgres"):
-                db.execute_sql("ANALYZE")
-            elif database.__class__.__name__.startswith("Sqlite"):
+            # Statistics, as the floor gathers for its own store; MariaDB's InnoDB keeps
+            # its own as rows change.
+            if isinstance(database, PostgresqlDatabase | SqliteDatabase):
                 db.execute_sql("ANALYZE")
     print(json.dumps({model.__name__: count for model, count in written.items()}))
 

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +124,8 @@ def arguments():
     parser.add_argument("--only", nargs="*", choices=[p.key for p in HOT_PATHS])
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
     parser.add_argument("--floor", type=Path, help="the floor's directory: serve it too")
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "mariadb"),
+                        default="sqlite",
                         help="the service's database (the bare app and floor: SQLite)")  # fmt: skip
     parser.add_argument("--worker-class", help="gunicorn worker class for every app "
                         "(default: the shipped one), e.g. sync")  # fmt: skip
@@ -226,6 +228,66 @@ def checked_order(args):
     return args.orders // 2 + 7
 
 
+def _mariadb_server():
+    """An admin connection to the MariaDB server (BENCH_MARIADB_URL), and the server's URL."""
+    import pymysql
+
+    server = os.environ.get("BENCH_MARIADB_URL", "mysql://root@127.0.0.1:3306")
+    parts = urllib.parse.urlsplit(server)
+    conn = pymysql.connect(
+        host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
+        password=urllib.parse.unquote(parts.password or ""), autocommit=True,
+    )  # fmt: skip
+    return conn, server
+
+
+def _create_mariadb(cursor, name):
+    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+
+
+def _mariadb(name, rebuild):
+    """The URL of a MariaDB database kept between runs, and whether it was just made."""
+    conn, server = _mariadb_server()
+    with conn.cursor() as cursor:
+        if rebuild:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (name,))
+        fresh = cursor.fetchone() is None
+        if fresh:
+            _create_mariadb(cursor, name)
+    conn.close()
+    return f"{server}/{name}", fresh
+
+
+def _mariadb_copy(name, env):
+    """A copy of the MariaDB database `name` for this run. MariaDB copies no database
+    whole: the copy gets its schema from the migrations, as any store does (keys, foreign
+    keys and all), then every table's rows from the original, server-side."""
+    conn, server = _mariadb_server()
+    copy = f"{name}_run"
+    with conn.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{copy}`")
+        _create_mariadb(cursor, copy)
+    flask({**env, "DATABASE_URL": f"{server}/{copy}"}, "cs", "db", "upgrade")
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            (name,),
+        )
+        tables = [table for (table,) in cursor.fetchall()]
+        cursor.execute("SET foreign_key_checks = 0")
+        for table in tables:
+            # What the migrations seeded (statuses, the ledger) is replaced by the original's.
+            cursor.execute(f"DELETE FROM `{copy}`.`{table}`")
+            cursor.execute(f"INSERT INTO `{copy}`.`{table}` SELECT * FROM `{name}`.`{table}`")
+        for table in tables:
+            cursor.execute(f"ANALYZE TABLE `{copy}`.`{table}`")
+            cursor.fetchall()
+    conn.close()
+    return f"{server}/{copy}"
+
+
 def build_database(args, env):
     """The SQLite database (built once; the bare app's), the service's database URL (the
     same, or a PostgreSQL copy), its load time, and a sample of its SKUs."""
@@ -243,6 +305,13 @@ def build_database(args, env):
             (RESULTS / f"{stem}.pg.json").unlink(missing_ok=True)
         load = _load(args, env, fresh, RESULTS / f"{stem}.pg.json", name)
         env["DATABASE_URL"] = _postgresql_copy(name)
+    elif args.database == "mariadb":
+        name = f"cs_bench_{stem.replace('-', '_')}"
+        env["DATABASE_URL"], fresh = _mariadb(name, args.rebuild)
+        if fresh:
+            (RESULTS / f"{stem}.mariadb.json").unlink(missing_ok=True)
+        load = _load(args, env, fresh, RESULTS / f"{stem}.mariadb.json", name)
+        env["DATABASE_URL"] = _mariadb_copy(name, env)
     # Every run starts from the store as loaded: the stock writes of earlier runs would
     # otherwise show in the product pages (the floor's are reset the same way).
     path = fresh_copy(path, RESULTS / f"{stem}.run.db")
@@ -454,12 +523,18 @@ def table(rows):
 
 
 def mirror_client(url, path, client_id):
-    """The service's client (made in PostgreSQL) in the bare app's SQLite database too: the
-    bare app looks up the token's client on every request, as the service does."""
-    import psycopg2
-
+    """The service's client (made in PostgreSQL or MariaDB) in the bare app's SQLite
+    database too: the bare app looks up the token's client on every request, as the
+    service does."""
     columns = ("name", "client_id", "secret_digest", "scopes", "created_at")
-    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+    if url.startswith("postgresql"):
+        import psycopg2
+
+        conn = psycopg2.connect(url)
+    else:
+        conn, _ = _mariadb_server()
+        conn.select_db(urllib.parse.urlsplit(url).path.lstrip("/"))
+    with conn.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(columns)} FROM api_client WHERE client_id = %s", (client_id,)
         )
@@ -478,7 +553,7 @@ def start(args, env, path):
     client_id = re.search(r"client_id:\s+(\S+)", credentials).group(1)
     secret = re.search(r"client_secret:\s+(\S+)", credentials).group(1)
     form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
-    if args.database == "postgresql":
+    if args.database != "sqlite":
         mirror_client(env["DATABASE_URL"], path, client_id)
     servers = [Server("service", lambda port: gunicorn("wsgi:app", args, port), env)]
     bare_env = {**env, "BENCH_DATABASE": str(path)}
