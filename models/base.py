@@ -3,6 +3,7 @@
 import datetime
 import functools
 import os
+import select
 import threading
 import time
 from contextlib import contextmanager
@@ -355,6 +356,44 @@ def _server(parts):
     return {key: value for key, value in server.items() if value is not None}
 
 
+# The flag of a MySQL/MariaDB server's status word (sent with every reply) that says a
+# transaction is open: SERVER_STATUS_IN_TRANS.
+MYSQL_IN_TRANSACTION = 0x0001
+
+
+def hung_up(fileno):
+    """Whether an idle connection's socket has anything to read. Between two statements
+    the server has nothing to say: a socket that is readable (or closed) means the server
+    hung up (its session terminated, a restart) or said something unasked, and either way
+    the connection is not handed out again. Looking costs no round trip, where the pool's
+    own check (a `SELECT 1` or a ping) costs one on every request."""
+    poller = select.poll()
+    try:
+        poller.register(fileno, select.POLLIN | select.POLLPRI)
+    except (OSError, ValueError):
+        return True
+    return bool(poller.poll(0))
+
+
+class StoreMySQLDatabase(PooledMySQLDatabase):
+    """The store's MySQL/MariaDB database: pooled, its connections checked without round
+    trips when the pool hands them out and takes them back."""
+
+    def _is_closed(self, conn):
+        sock = getattr(conn, "_sock", None)  # PyMySQL's socket, None once closed
+        if sock is None:
+            return True
+        return hung_up(sock.fileno())
+
+    def _can_reuse(self, conn):
+        # peewee rolls back on every check-in (PyMySQL cannot say whether a transaction is
+        # open); the status word of the server's last reply can.
+        status = conn.server_status
+        if status is not None and not status & MYSQL_IN_TRANSACTION:
+            return True
+        return super()._can_reuse(conn)
+
+
 class StorePostgresqlDatabase(PooledPostgresqlDatabase):
     """The store's PostgreSQL database: pooled, and with server-side prepared statements
     for the compiled queries (see models.compiled), unless told not to.
@@ -366,6 +405,21 @@ class StorePostgresqlDatabase(PooledPostgresqlDatabase):
     def __init__(self, *args, prepare=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.prepares = prepare
+
+    def _is_closed(self, conn):
+        # peewee's check, but for its `SELECT 1` on every check-out of an idle connection.
+        if conn.closed:
+            return True
+        adapter = self._adapter
+        status = adapter.txn_status(conn)
+        if status == adapter.txn_unknown:
+            return True
+        if status != adapter.txn_idle:
+            try:
+                adapter.rollback(conn)
+            except Exception:
+                return True
+        return hung_up(conn.fileno())
 
     def _connect(self):
         # The pool's _connect hands out a pooled connection or makes a new one.
@@ -459,7 +513,7 @@ def _mysql(parts, options, pool_size, timeout, statement_timeout):
         # PyMySQL wants numbers as numbers (ports, timeouts), the URL gives strings.
         **{key: int(value) if value.isdigit() else value for key, value in options.items()},
     }
-    return PooledMySQLDatabase(
+    return StoreMySQLDatabase(
         connect.pop("database"),
         max_connections=pool_size,
         stale_timeout=300,

@@ -18,7 +18,7 @@ import pytest
 from models.base import make_database
 from models.schema import _runner, upgrade
 from tests.conftest import TEST_SECRET
-from tests.databases import BACKENDS, unreachable
+from tests.databases import BACKENDS, POSTGRES_SERVER, unreachable
 from tests.servers import Gunicorn, cs_command, free_port, http_json
 
 STATUSES = "/cs/api/v1/fulfilmentstatuses"
@@ -112,13 +112,55 @@ def test_a_connection_the_server_killed_is_not_handed_out_again(make_app, auth, 
     killer = make_database(app.config["CS_DATABASE_URL"])
     with killer.connection_context():
         if backend == "postgresql":
-            killer.execute_sql("SELECT pg_terminate_backend(%s)", (pooled,))
+            # Asks the session to end: wait until it has (the socket then says so).
+            killer.execute_sql("SELECT pg_terminate_backend(%s, 5000)", (pooled,))
         else:
             killer.execute_sql(f"KILL {int(pooled)}")
     killer.close_all()
     assert client.get(STATUSES, headers=headers).status_code == 200
     with database.connection_context():
         assert server_session(database, backend) != pooled
+
+
+def _session_commands(database):
+    """MariaDB: this session's pings and rollbacks so far, as the server counted them."""
+    rows = database.execute_sql(
+        "SHOW SESSION STATUS WHERE Variable_name IN ('Com_admin_commands', 'Com_rollback')"
+    ).fetchall()
+    return dict(rows)
+
+
+def _last_statement(backend_pid):
+    """PostgreSQL: the last statement a session ran, as another session sees it."""
+    with psycopg2.connect(POSTGRES_SERVER + "/postgres") as watcher, watcher.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", (backend_pid,))
+        (query,) = cursor.fetchone()
+    watcher.close()
+    return query
+
+
+def test_a_pooled_connection_is_handed_out_and_taken_back_without_a_round_trip(make_app, backend):
+    """The pool checks a connection it hands out by looking at its socket, not by asking the
+    server (`SELECT 1`, a ping), and takes it back without a rollback when no transaction
+    is open: a round trip or two fewer on every request."""
+    if backend == "sqlite":
+        pytest.skip("a SQLite connection has no server to ask")
+    app = make_app()
+    database = app.extensions["community_store_api"].database
+    with database.connection_context():
+        pooled = server_session(database, backend)
+        before = _session_commands(database) if backend == "mariadb" else None
+        database.execute_sql("SELECT 'the last statement'")
+    for _ in range(5):
+        with database.connection_context():
+            pass
+    with database.connection_context():
+        if backend == "postgresql":
+            assert _last_statement(pooled) == "SELECT 'the last statement'"
+        else:
+            # A ping is an admin command; SHOW STATUS is neither.
+            assert _session_commands(database) == before
+        assert server_session(database, backend) == pooled  # the same connection throughout
 
 
 # ---- a PostgreSQL server of our own, stopped and started under a running gunicorn ----
