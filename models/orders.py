@@ -148,8 +148,9 @@ class OrderStatusHistory(BaseModel):
 
 
 class OrderTally(BaseModel):
-    """PostgreSQL only (migration 0017; not in ALL_MODELS): one row holding the number of
-    orders, moved by a deferred trigger with every order inserted or deleted."""
+    """PostgreSQL (migration 0017) and MySQL/MariaDB (0018) only, not in ALL_MODELS: one
+    row holding the number of orders, moved by triggers with every order inserted or
+    deleted."""
 
     id = SmallIntegerField(primary_key=True)
     orders = BigIntegerField()

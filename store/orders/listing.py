@@ -3,7 +3,7 @@
 import datetime
 from typing import NamedTuple
 
-from peewee import SQL, Expression, PostgresqlDatabase, Select, fn
+from peewee import SQL, Expression, MySQLDatabase, PostgresqlDatabase, Select, fn
 
 from models.base import db
 from models.compiled import CompiledQuery
@@ -122,8 +122,9 @@ VISIBLE_COUNT = CompiledQuery(
 )
 
 
-# PostgreSQL counts a table by reading all of it: every order is counted by the tally row
-# its trigger keeps (migration 0017) instead, in the same statement and snapshot.
+# PostgreSQL and MySQL/MariaDB count a table by reading all of it (or a whole index): every
+# order is counted by the tally row their triggers keep (migrations 0017 and 0018) instead,
+# in the same statement and snapshot.
 TALLIED_VISIBLE_COUNT = CompiledQuery(
     lambda p: Select(
         columns=[
@@ -146,7 +147,7 @@ def count_orders(selection):
     """How many orders the listing shows. Hidden orders are few and indexed: counting all
     matching orders minus the hidden ones is far cheaper than testing every row."""
     if unfiltered(selection):
-        tallied = isinstance(db.obj, PostgresqlDatabase)
+        tallied = isinstance(db.obj, PostgresqlDatabase | MySQLDatabase)
         return (TALLIED_VISIBLE_COUNT if tallied else VISIBLE_COUNT).first()[0]
     if selection.visibility == SHOW_VISIBLE:
         return _count(selection.conditions) - _count([*selection.conditions, HIDDEN])
