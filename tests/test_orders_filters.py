@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from models.base import db
 from models.orders import Order
 from models.statuses import FulfilmentStatus
 from tests import factories
@@ -261,3 +262,22 @@ def test_bad_input_is_checked_after_the_token_and_scope(client, auth):
     assert client.get("/cs/api/v1/orders?paid=maybe").status_code == 401
     response = client.get("/cs/api/v1/orders?paid=maybe", headers=auth("cs:orders:write"))
     assert response.status_code == 403
+
+
+def test_id_lists_share_a_statement_per_power_of_two_and_count_each_order_once(client, auth, store):
+    from store.orders.listing import _filtered_count, _filtered_page
+
+    _filtered_count.cache_clear()  # compiled afresh: other tests' lists left plans behind
+    _filtered_page.cache_clear()
+    headers = auth("cs:orders:read")
+    for names in ("bcd", "abcd", "abcde"):
+        query = "&".join(f"id={store[name]}" for name in names)
+        body = listed(client, headers, query)
+        assert [order["id"] for order in body["data"]] == sorted(
+            (store[name] for name in names), reverse=True
+        )
+        assert body["meta"]["pagination"]["total"] == len(names)
+    # Three and four ids padded to four share plans; five take the next size, eight.
+    for compiled in (_filtered_count(("ids",), "visible"), _filtered_page(("ids",), "visible")):
+        sizes = [dict(shape)["ids"] for kind, _, shape in compiled.plans if kind is type(db.obj)]
+        assert sorted(sizes) == [4, 8]

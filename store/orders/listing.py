@@ -1,6 +1,7 @@
 """Which orders a listing shows (orders.md): filters, the count and one page's ids."""
 
 import datetime
+import functools
 from typing import NamedTuple
 
 from peewee import SQL, Expression, MySQLDatabase, PostgresqlDatabase, Select, fn
@@ -65,41 +66,74 @@ class OrderFilters(NamedTuple):
 
 
 class Selection(NamedTuple):
-    conditions: list
+    """What a listing shows: `structure` names its conditions (and each flag's choice), which
+    sets the SQL; `args` holds the values the SQL's placeholders take."""
+
+    structure: tuple
+    args: dict
     visibility: str
 
 
-def _date_conditions(filters, zone):
-    conditions = []
-    if filters.from_date is not None:
-        conditions.append(Order.placed_at >= day_bounds(filters.from_date, zone)[0])
-    if filters.to_date is not None and filters.to_date < datetime.date.max:
-        conditions.append(Order.placed_at < day_bounds(filters.to_date, zone)[1])
-    return conditions
+def _padded(ids):
+    """The ids, the last repeated up to the next power of two: an IN's length sets its
+    compiled statement, so lists of 1 to 250 ids share 9 statements, not 250."""
+    if not ids:
+        return ids
+    size = 1 << (len(ids) - 1).bit_length()
+    return ids + [ids[-1]] * (size - len(ids))
 
 
 def select_orders(filters, zone):
     """The Selection for a listing's filters (an unknown status handle: Invalid)."""
-    conditions = _date_conditions(filters, zone)
+    structure, args = [], {}
+    if filters.from_date is not None:
+        structure.append("from")
+        args["placed_from"] = day_bounds(filters.from_date, zone)[0]
+    if filters.to_date is not None and filters.to_date < datetime.date.max:
+        structure.append("to")
+        args["placed_before"] = day_bounds(filters.to_date, zone)[1]
     if filters.status is not None:
-        conditions.append(Order.status == resolve_handle(filters.status, "status").id)
+        structure.append("status")
+        args["status"] = resolve_handle(filters.status, "status").id
     if filters.ids is not None:
-        conditions.append(Order.id.in_(list(filters.ids)))
-    for name, (when_true, when_false) in FLAGS.items():
+        structure.append("ids")
+        args["ids"] = _padded(list(filters.ids))
+    for name in FLAGS:
         wanted = getattr(filters, name)
         if wanted is not None:
-            conditions.append(when_true if wanted else when_false)
+            structure.append((name, wanted))
     visibility = SHOW_VISIBLE
     payment = filters.payment_status
     if payment:
-        conditions.append(PAYMENT_STATUS[payment])
+        structure.append(("payment", payment))
         if payment == "incomplete":
             visibility = SHOW_HIDDEN
         elif payment in ("paid", "unpaid"):
             visibility = FILTERS_EXCLUDE_HIDDEN
     elif filters.paid is True:
         visibility = FILTERS_EXCLUDE_HIDDEN
-    return Selection(conditions, visibility)
+    return Selection(tuple(structure), args, visibility)
+
+
+def _conditions(structure, p):
+    """The WHERE conditions of a selection's structure, over the placeholders `p`."""
+    conditions = []
+    for part in structure:
+        if part == "from":
+            conditions.append(Order.placed_at >= p.placed_from)
+        elif part == "to":
+            conditions.append(Order.placed_at < p.placed_before)
+        elif part == "status":
+            conditions.append(Order.status == p.status)
+        elif part == "ids":
+            conditions.append(Order.id.in_(p.ids))
+        elif part[0] == "payment":
+            conditions.append(PAYMENT_STATUS[part[1]])
+        else:
+            name, wanted = part
+            when_true, when_false = FLAGS[name]
+            conditions.append(when_true if wanted else when_false)
+    return conditions
 
 
 def _where(query, conditions):
@@ -108,10 +142,6 @@ def _where(query, conditions):
 
 def _count_query(conditions):
     return _where(Order.select(fn.COUNT(SQL("*"))), conditions)
-
-
-def _count(conditions):
-    return _count_query(conditions).scalar()
 
 
 # The unfiltered listing's count in one statement, compiled once: every order (the
@@ -140,7 +170,36 @@ TALLIED_VISIBLE_COUNT = CompiledQuery(
 
 def unfiltered(selection):
     """Whether a selection is the default listing's: every visible order."""
-    return not selection.conditions and selection.visibility == SHOW_VISIBLE
+    return not selection.structure and selection.visibility == SHOW_VISIBLE
+
+
+# Compiled per structure and visibility; the few hundred most recent are kept (a structure
+# is a set of filters: clients use a handful).
+@functools.lru_cache(maxsize=256)
+def _filtered_count(structure, visibility):
+    def build(p):
+        conditions = _conditions(structure, p)
+        if visibility != SHOW_VISIBLE:
+            return _count_query(conditions)
+        # All matching orders minus the hidden ones, in one statement (see count_orders).
+        return Select(
+            columns=[Expression(_count_query(conditions), "-", _count_query([*conditions, HIDDEN]))]
+        ).bind(db)
+
+    return CompiledQuery(build)
+
+
+@functools.lru_cache(maxsize=256)
+def _filtered_page(structure, visibility):
+    def build(p):
+        conditions = _conditions(structure, p)
+        if visibility == SHOW_VISIBLE:
+            conditions.append(VISIBLE)
+        query = _where(Order.select(Order.id), conditions)
+        return query.order_by(Order.id.desc()).limit(p.limit).offset(p.offset)
+
+    # The page size is written into the SQL (a plan per size): see CompiledQuery.
+    return CompiledQuery(build, literal=("limit",))
 
 
 def count_orders(selection):
@@ -149,20 +208,12 @@ def count_orders(selection):
     if unfiltered(selection):
         tallied = isinstance(db.obj, PostgresqlDatabase | MySQLDatabase)
         return (TALLIED_VISIBLE_COUNT if tallied else VISIBLE_COUNT).first()[0]
-    if selection.visibility == SHOW_VISIBLE:
-        return _count(selection.conditions) - _count([*selection.conditions, HIDDEN])
-    return _count(selection.conditions)
+    query = _filtered_count(selection.structure, selection.visibility)
+    return query.first(**selection.args)[0]
 
 
 def page_ids(selection, offset, limit):
     """The ids of one page, newest first: only the id is sorted and skipped over."""
-    conditions = selection.conditions
-    if selection.visibility == SHOW_VISIBLE:
-        conditions = [*conditions, VISIBLE]
-    query = (
-        _where(Order.select(Order.id), conditions)
-        .order_by(Order.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return [order_id for (order_id,) in query.tuples()]
+    query = _filtered_page(selection.structure, selection.visibility)
+    rows = query.rows(**selection.args, offset=offset, limit=limit)
+    return [order_id for (order_id,) in rows]
