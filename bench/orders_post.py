@@ -1,5 +1,5 @@
 """Measure POST /orders: orders placed per second by the service under gunicorn with two
-sync workers, on SQLite and on PostgreSQL, driven by wrk (bench/orders_post.lua).
+sync workers, on SQLite, PostgreSQL and MariaDB, driven by wrk (bench/orders_post.lua).
 
     .venv/bin/python bench/orders_post.py
     .venv/bin/python bench/orders_post.py --databases sqlite --duration 5
@@ -39,7 +39,7 @@ SYNC_WORKERS = "sync"
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"],
-                        choices=["sqlite", "postgresql"])  # fmt: skip
+                        choices=["sqlite", "postgresql", "mariadb"])  # fmt: skip
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--orders", type=int, default=1000, help="demo orders already there")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
@@ -57,7 +57,7 @@ class Database(databases.Database):
         if self.kind == "sqlite":
             with sqlite3.connect(self.path) as conn:
                 rows = [conn.execute(s.format(false=0)).fetchall() for s in statements]
-        else:
+        elif self.kind == "postgresql":
             import psycopg2
 
             with psycopg2.connect(self.url) as conn, conn.cursor() as cursor:
@@ -65,6 +65,17 @@ class Database(databases.Database):
                 for statement in statements:
                     cursor.execute(statement.format(false="false"))
                     rows.append(cursor.fetchall() if cursor.description else [])
+        else:
+            import pymysql
+
+            conn = pymysql.connect(host="127.0.0.1", user="root", database=self.name,
+                                   autocommit=True)  # fmt: skip
+            with conn.cursor() as cursor:
+                rows = []
+                for statement in statements:
+                    cursor.execute(statement.format(false="false").replace('"', "`"))
+                    rows.append(list(cursor.fetchall()) if cursor.description else [])
+            conn.close()
         return rows[-1]
 
 
