@@ -74,7 +74,12 @@ class Database(databases.Database):
                 rows = []
                 for statement in statements:
                     cursor.execute(statement.format(false="false").replace('"', "`"))
-                    rows.append(list(cursor.fetchall()) if cursor.description else [])
+                    found = cursor.fetchall() if cursor.description else []
+                    # SKUs are binary there (compared exactly): their bytes, as text.
+                    rows.append([
+                        tuple(v.decode() if isinstance(v, bytes) else v for v in row)
+                        for row in found
+                    ])  # fmt: skip
             conn.close()
         return rows[-1]
 
