@@ -141,6 +141,36 @@ def flask(env, *args):
     return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
 
 
+# The statements that keep a store database between runs, per server.
+KEPT_DATABASE_SQL = {
+    "postgresql": {
+        "drop": 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        "exists": "SELECT 1 FROM pg_database WHERE datname = %s",
+        "create": 'CREATE DATABASE "{name}"',
+    },
+    "mariadb": {
+        "drop": "DROP DATABASE IF EXISTS `{name}`",
+        "exists": "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+        "create": "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+    },
+}
+
+
+def _kept_database(kind, conn, server, name, rebuild):
+    """The URL of a database kept between runs (made unless there), and whether it was just
+    made; `conn`: an admin connection to its server, closed here."""
+    sql = KEPT_DATABASE_SQL[kind]
+    with conn.cursor() as cursor:
+        if rebuild:
+            cursor.execute(sql["drop"].format(name=name))
+        cursor.execute(sql["exists"], (name,))
+        fresh = cursor.fetchone() is None
+        if fresh:
+            cursor.execute(sql["create"].format(name=name))
+    conn.close()
+    return f"{server}/{name}", fresh
+
+
 def _postgresql(name, rebuild):
     """The URL of a PostgreSQL database kept between runs, and whether it was just made."""
     import psycopg2
@@ -148,15 +178,7 @@ def _postgresql(name, rebuild):
     server = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
     conn = psycopg2.connect(server + "/postgres")
     conn.autocommit = True
-    with conn.cursor() as cursor:
-        if rebuild:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        fresh = cursor.fetchone() is None
-        if fresh:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return f"{server}/{name}", fresh
+    return _kept_database("postgresql", conn, server, name, rebuild)
 
 
 def _postgresql_copy(name):
@@ -241,22 +263,10 @@ def _mariadb_server():
     return conn, server
 
 
-def _create_mariadb(cursor, name):
-    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-
-
 def _mariadb(name, rebuild):
     """The URL of a MariaDB database kept between runs, and whether it was just made."""
     conn, server = _mariadb_server()
-    with conn.cursor() as cursor:
-        if rebuild:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (name,))
-        fresh = cursor.fetchone() is None
-        if fresh:
-            _create_mariadb(cursor, name)
-    conn.close()
-    return f"{server}/{name}", fresh
+    return _kept_database("mariadb", conn, server, name, rebuild)
 
 
 def _mariadb_copy(name, env):
@@ -266,8 +276,8 @@ def _mariadb_copy(name, env):
     conn, server = _mariadb_server()
     copy = f"{name}_run"
     with conn.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{copy}`")
-        _create_mariadb(cursor, copy)
+        cursor.execute(KEPT_DATABASE_SQL["mariadb"]["drop"].format(name=copy))
+        cursor.execute(KEPT_DATABASE_SQL["mariadb"]["create"].format(name=copy))
     flask({**env, "DATABASE_URL": f"{server}/{copy}"}, "cs", "db", "upgrade")
     with conn.cursor() as cursor:
         cursor.execute(
@@ -300,20 +310,19 @@ def build_database(args, env):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     env["DATABASE_URL"] = f"sqlite:///{path}"
     load = _load(args, env, not path.exists(), path.with_suffix(".load.json"), path.name)
-    if args.database == "postgresql":
+    if args.database != "sqlite":
+        # The store on the server: loaded once and kept, then copied for this run.
+        kept, copied, suffix = {
+            "postgresql": (_postgresql, lambda name: _postgresql_copy(name), "pg"),
+            "mariadb": (_mariadb, lambda name: _mariadb_copy(name, env), "mariadb"),
+        }[args.database]
         name = f"cs_bench_{stem.replace('-', '_')}"
-        env["DATABASE_URL"], fresh = _postgresql(name, args.rebuild)
+        load_file = RESULTS / f"{stem}.{suffix}.json"
+        env["DATABASE_URL"], fresh = kept(name, args.rebuild)
         if fresh:
-            (RESULTS / f"{stem}.pg.json").unlink(missing_ok=True)
-        load = _load(args, env, fresh, RESULTS / f"{stem}.pg.json", name)
-        env["DATABASE_URL"] = _postgresql_copy(name)
-    elif args.database == "mariadb":
-        name = f"cs_bench_{stem.replace('-', '_')}"
-        env["DATABASE_URL"], fresh = _mariadb(name, args.rebuild)
-        if fresh:
-            (RESULTS / f"{stem}.mariadb.json").unlink(missing_ok=True)
-        load = _load(args, env, fresh, RESULTS / f"{stem}.mariadb.json", name)
-        env["DATABASE_URL"] = _mariadb_copy(name, env)
+            load_file.unlink(missing_ok=True)
+        load = _load(args, env, fresh, load_file, name)
+        env["DATABASE_URL"] = copied(name)
     # Every run starts from the store as loaded: the stock writes of earlier runs would
     # otherwise show in the product pages (the floor's are reset the same way).
     path = fresh_copy(path, RESULTS / f"{stem}.run.db")
