@@ -173,8 +173,9 @@ def unfiltered(selection):
     return not selection.structure and selection.visibility == SHOW_VISIBLE
 
 
-# Compiled per structure and visibility; the few hundred most recent are kept (a structure
-# is a set of filters: clients use a handful).
+# Compiled per structure and visibility, each with a statement per id list length (9 at
+# most); the 256 most recently used are kept (a structure is a set of filters: a client
+# uses a handful).
 @functools.lru_cache(maxsize=256)
 def _filtered_count(structure, visibility):
     def build(p):
@@ -198,8 +199,10 @@ def _filtered_page(structure, visibility):
         query = _where(Order.select(Order.id), conditions)
         return query.order_by(Order.id.desc()).limit(p.limit).offset(p.offset)
 
-    # The page size is written into the SQL (a plan per size): see CompiledQuery.
-    return CompiledQuery(build, literal=("limit",))
+    # The page size is a parameter here, not written into the SQL as the default listing's
+    # is: with the filters and the id lists' lengths, a plan per size could add up to
+    # thousands of statements kept for a client that tries them all.
+    return CompiledQuery(build)
 
 
 def count_orders(selection):
