@@ -247,7 +247,8 @@ class FastLane:
         return page_payload(found, Request(environ), self.state.settings), ()
 
     def _order_page(self, environ, page, _):
-        found = orders.list_orders(NO_FILTERS, page, self._per_page(), self.state.settings)
+        settings = self.state.settings
+        found = orders.list_orders(NO_FILTERS, page, self._per_page(), settings, fragments=True)
         return self._paginated(environ, found)
 
     def _product_page(self, environ, page, _):
@@ -255,7 +256,7 @@ class FastLane:
         return self._paginated(environ, found)
 
     def _one_order(self, environ, order_id, _):
-        document, etag = orders.get_tagged_order(order_id, self.state.settings)
+        document, etag = orders.get_tagged_order(order_id, self.state.settings, fragments=True)
         return {"data": document}, (("ETag", etag),)
 
     def _sku_record(self, environ, sku, _):

@@ -158,7 +158,9 @@ class Orders(MethodView):
         """List orders, newest first, filtered and paginated."""
         settings = state().settings
         page, per_page = page_request(args, settings.max_page_size)
-        found = orders.list_orders(args["filters"], page, per_page, settings, args["full"])
+        found = orders.list_orders(
+            args["filters"], page, per_page, settings, args["full"], fragments=True
+        )
         return paginated_response(found)
 
     @require_scope("cs:orders:manage")
@@ -184,7 +186,7 @@ class OrderById(MethodView):
     def get(self, order_id):
         """Show one order."""
         found = orders.get_tagged_order(
-            order_id, state().settings, requested_view(), if_none_match()
+            order_id, state().settings, requested_view(), if_none_match(), fragments=True
         )
         return tagged_response(*found)
 

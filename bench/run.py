@@ -220,6 +220,8 @@ def _load(args, env, fresh, load_file, name):
         started = time.perf_counter()
         if args.floor:
             floor_app.load_service_store(env, ROOT, floor_app.work_dir())
+            # Loaded by SQL: its orders' documents are kept from here on.
+            flask(env, "cs", "orders", "refresh-documents", "--no-progress")
             output = "the floor's dataset"
         else:
             output = flask(env, "cs", "demo", "--orders", str(args.orders),

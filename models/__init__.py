@@ -19,7 +19,14 @@ from models.clients import ApiClient
 from models.events import Event, EventMark
 from models.idempotency import IdempotencyKey
 from models.imports import ImportRecord
-from models.orders import Order, OrderAttribute, OrderItem, OrderItemOption, OrderStatusHistory
+from models.orders import (
+    Order,
+    OrderAttribute,
+    OrderDocument,
+    OrderItem,
+    OrderItemOption,
+    OrderStatusHistory,
+)
 from models.statuses import FulfilmentStatus
 from models.token_failures import TokenFailure
 from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -52,6 +59,7 @@ ALL_MODELS = [
     WebhookDelivery,
     WebhookAttempt,
     ImportRecord,
+    OrderDocument,
 ]
 
 __all__ = ["ALL_MODELS", "db"] + [model.__name__ for model in ALL_MODELS]

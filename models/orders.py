@@ -13,6 +13,7 @@ from peewee import (
 from models.base import BaseModel, Fixed4Field, SkuField, UTCDateTimeField, utcnow
 from models.catalog import Product, Variation
 from models.clients import ApiClient
+from models.idempotency import DocumentField
 from models.statuses import FulfilmentStatus
 
 ADDRESS_FIELDS = (
@@ -145,6 +146,21 @@ class OrderStatusHistory(BaseModel):
     # Who made it (events.md): `client:<client_id>`, `cli`, `app` or `app:<label>`, or
     # `import:<host>`; null when unknown (rows older than the column).
     actor = CharField(max_length=255, null=True)
+
+
+class OrderDocument(BaseModel):
+    """An order's plain document (the `data` of a v1 `GET /orders/{id}`) as JSON text,
+    written with every change to the order (migration 0019). It is served only while it is
+    current: `updated_at` equal to the order's, and `key` naming what else shapes the
+    document (status handle and name, store settings, renderer) as they are now."""
+
+    order = ForeignKeyField(Order, primary_key=True, on_delete="CASCADE")
+    updated_at = UTCDateTimeField()
+    key = CharField(max_length=32)
+    body = DocumentField()
+
+    class Meta:
+        table_name = "order_document"
 
 
 class OrderTally(BaseModel):

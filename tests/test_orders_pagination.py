@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from playhouse.test_utils import count_queries
 
+from store.orders import refresh_documents
 from tests import factories
 
 PENDING = datetime.datetime(2024, 2, 1)
@@ -213,17 +214,26 @@ def queries_for(client, headers, url):
     return counted.count, response.get_json()
 
 
-# The token's revocation check, the count of the listed orders (all minus the hidden ones,
-# one statement), the page's orders (with their status; skipped to on their ids in the
-# same statement), then their items, options and attributes.
-LIST_QUERIES = 6
+# A page whose orders' kept documents are current (store.orders.kept): the token's
+# revocation check, the count of the listed orders (all minus the hidden ones, one
+# statement), the page's orders with their documents (skipped to on their ids in the same
+# statement).
+KEPT_LIST_QUERIES = 3
+# A page of orders with no current kept document: the same, then the orders rendered: their
+# rows, items, options and attributes.
+LIST_QUERIES = KEPT_LIST_QUERIES + 4
+# The full view, always rendered: the token's check, the count, the page's orders (with
+# their status; skipped to on their ids in the same statement), their items, options,
+# attributes and status history.
+FULL_LIST_QUERIES = 7
 # A filtered page: the token's check, the count of matching orders (less the hidden ones
-# among them, in the same statement), the page's ids, then the orders, items, options and
-# attributes.
-FILTERED_QUERIES = 7
+# among them, in the same statement), the page's ids, then the orders with their documents;
+# those without a current one rendered in four more.
+KEPT_FILTERED_QUERIES = 4
+FILTERED_QUERIES = KEPT_FILTERED_QUERIES + 4
 
 
-def test_a_page_costs_the_same_queries_for_one_order_or_twenty(client, auth):
+def test_a_page_costs_the_same_queries_for_one_order_or_twenty(app, client, auth):
     headers = auth("cs:orders:read")
     rich_order(items=1, options=1, attributes=1)
     count, body = queries_for(client, headers, "/cs/api/v1/orders")
@@ -235,6 +245,11 @@ def test_a_page_costs_the_same_queries_for_one_order_or_twenty(client, auth):
     assert sum(len(item["options"]) for order in body["data"] for item in order["items"]) == 480
     count, body = queries_for(client, headers, "/cs/api/v1/orders?paging=100")
     assert (count, len(body["data"])) == (LIST_QUERIES, 25)
+    refresh_documents(app.extensions["community_store_api"].settings)
+    for url, orders in (("/cs/api/v1/orders", 20), ("/cs/api/v1/orders?paging=100", 25)):
+        count, kept = queries_for(client, headers, url)
+        assert (count, kept) == (KEPT_LIST_QUERIES, queries_for(client, headers, url)[1])
+        assert len(kept["data"]) == orders
 
 
 @pytest.mark.parametrize(
@@ -248,21 +263,29 @@ def test_a_page_costs_the_same_queries_for_one_order_or_twenty(client, auth):
         ("status=incomplete", FILTERED_QUERIES + 1),
     ],
 )
-def test_filtered_pages_cost_a_constant_number_of_queries(client, auth, query, queries):
+def test_filtered_pages_cost_a_constant_number_of_queries(app, client, auth, query, queries):
     headers = auth("cs:orders:read")
     for _ in range(3):
         rich_order()
     factories.order(paid_at=PENDING)
     factories.order(external_payment_requested_at=PENDING)
-    count, _ = queries_for(client, headers, f"/cs/api/v1/orders?{query}")
+    count, rendered = queries_for(client, headers, f"/cs/api/v1/orders?{query}")
     assert count == queries
+    refresh_documents(app.extensions["community_store_api"].settings)
+    count, kept = queries_for(client, headers, f"/cs/api/v1/orders?{query}")
+    assert (count, kept) == (queries - 4, rendered)
 
 
-def test_one_order_costs_five_queries(client, auth):
+def test_one_order_costs_two_queries_with_its_kept_document_else_six(app, client, auth):
     order = rich_order()
-    count, body = queries_for(client, auth("cs:orders:read"), f"/cs/api/v1/orders/{order.id}")
-    assert count == 5
+    url = f"/cs/api/v1/orders/{order.id}"
+    # The token's check, the order with its kept document's columns; with none, the order
+    # rendered: its row, items, options and attributes.
+    count, body = queries_for(client, auth("cs:orders:read"), url)
+    assert count == 6
     assert len(body["data"]["items"]) == 5
+    refresh_documents(app.extensions["community_store_api"].settings)
+    assert queries_for(client, auth("cs:orders:read"), url) == (2, body)
 
 
 def test_a_page_past_the_end_does_not_fetch_orders(client, auth):

@@ -300,7 +300,7 @@ def test_a_patch_costs_a_fixed_number_of_queries(client, writer, order, backend)
     patch(client, headers, order.id, {"data": {}})  # the app's first request checks the schema
     with count_queries() as counted:
         assert patch(client, headers, order.id, body).status_code == 200
-    # Token, status handle, locked read, update, history row, then the order in four, and
-    # its event: the feed's mark moved (its new value in the same statement), the insert
-    # (PostgreSQL: both in one statement).
-    assert counted.count == (10 if backend == "postgresql" else 11)
+    # Token, status handle, locked read, update, history row, then the order in four and
+    # its document kept, and its event: the feed's mark moved (its new value in the same
+    # statement), the insert (PostgreSQL: both in one statement).
+    assert counted.count == (11 if backend == "postgresql" else 12)

@@ -11,6 +11,7 @@ from commands.common import with_store
 from commands.demo.catalog import Catalogue
 from commands.demo.orders import Orders
 from commands.demo.rules import PATHS
+from commands.orders import refresh_kept_documents
 from models import ALL_MODELS
 from models.base import db, locking_atomic, sync_id_sequence
 from models.catalog import Brand, Category, Product, ProductGroup, Variation
@@ -184,6 +185,7 @@ def demo(products, orders, seed, until, append, progress):
     with locking_atomic():
         _refuse_filled_store(append)
         written = generate(seed, products, orders, until, progress)
+    refresh_kept_documents(progress)
     if isinstance(db.obj, PostgresqlDatabase):
         # A bulk load leaves the planner's statistics behind until autovacuum runs.
         db.execute_sql("ANALYZE")

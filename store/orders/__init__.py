@@ -3,6 +3,7 @@ and payment state (orders.md, manage.md §4, §5)."""
 
 from store.errors import NotFound
 from store.etags import matches
+from store.orders import kept
 from store.orders.changes import set_payment, update_fulfilment, update_order
 from store.orders.documents import (
     order_state_etag,
@@ -11,6 +12,7 @@ from store.orders.documents import (
     render_tagged_order,
     render_visible_page,
 )
+from store.orders.kept import refresh_documents
 from store.orders.listing import (
     PAYMENT_STATUSES,
     OrderFilters,
@@ -31,6 +33,7 @@ __all__ = [
     "get_tagged_order",
     "list_orders",
     "put_order",
+    "refresh_documents",
     "render_orders",
     "set_payment",
     "update_fulfilment",
@@ -38,22 +41,32 @@ __all__ = [
 ]
 
 
-def list_orders(filters, page, per_page, settings, full=False):
+def list_orders(filters, page, per_page, settings, full=False, fragments=False):
     """One page of orders, newest first, matching `filters` (an OrderFilters): a Page.
-    With `full`, each order in its full view (manage.md §2)."""
+    With `full`, each order in its full view (manage.md §2). With `fragments` (the plain
+    view only), an order whose kept document is current (store.orders.kept) comes as that
+    JSON text, an orjson.Fragment: for a caller that only serialises the page with orjson."""
     selection = select_orders(filters, settings.timezone)
     if unfiltered(selection):
+        if fragments and not full:
+            render = lambda window: kept.visible_page(*window, settings)  # noqa: E731
+        else:
+            render = lambda window: render_visible_page(*window, settings, full)  # noqa: E731
         return fetch_page(
             lambda: count_orders(selection),
             lambda offset, limit: (offset, limit),
-            lambda window: render_visible_page(*window, settings, full),
+            render,
             page,
             per_page,
         )
+    if fragments and not full:
+        render = lambda ids: kept.orders_by_ids(ids, settings)  # noqa: E731
+    else:
+        render = lambda ids: render_orders(ids, settings, full)  # noqa: E731
     return fetch_page(
         lambda: count_orders(selection),
         lambda offset, limit: page_ids(selection, offset, limit),
-        lambda ids: render_orders(ids, settings, full),
+        render,
         page,
         per_page,
     )
@@ -68,17 +81,20 @@ def get_order(order_id, settings, full=False):
     return order
 
 
-def get_tagged_order(order_id, settings, full=False, if_none_match=None):
+def get_tagged_order(order_id, settings, full=False, if_none_match=None, fragments=False):
     """(document, entity tag) of one order; NotFound when there is none.
 
     `if_none_match` (store.etags.ANY or a collection of tags, None for none) is what the
     caller already has: when it names the order's current tag, the document is None and
-    nothing is rendered (one query)."""
+    nothing is rendered (one query). `fragments`: as list_orders takes it."""
     if if_none_match is not None:
         tag = current_etag(order_id, settings)
         if matches(if_none_match, tag):
             return None, tag
-    found = render_tagged_order(order_id, settings, full)
+    if fragments and not full:
+        found = kept.tagged_order(order_id, settings)
+    else:
+        found = render_tagged_order(order_id, settings, full)
     if found is None:
         raise NotFound("Order not found")
     return found

@@ -12,6 +12,7 @@ from store.orders.bodies import OrderChangeBody
 from store.orders.checkout import restock
 from store.orders.documents import order_state_etag, render_order
 from store.orders.fulfilment import TRACKING_FIELDS, fulfilment_changes
+from store.orders.kept import render_and_keep
 from store.orders.payment import payment_changes
 from store.statuses import resolve_handle
 from store.stock import emit_moves
@@ -92,11 +93,11 @@ def _update(order_id, fulfilment, payment, actor, settings, if_match, full):
                     client=client_of(actor),
                     actor=actor,
                 ).execute()
-        order = render_order(order_id, settings, full)
-        if changes:
-            plain = render_order(order_id, settings) if full else order
-            _emit(plain, changes, restocked, actor)
-        return order
+        if not changes:
+            return render_order(order_id, settings, full)
+        plain = render_and_keep(order_id, settings)
+        _emit(plain, changes, restocked, actor)
+        return render_order(order_id, settings, full) if full else plain
 
 
 def _emit(order, changes, restocked, actor):

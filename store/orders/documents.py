@@ -337,6 +337,17 @@ def render_orders(ids, settings, full=False):
     return [document for _, document in _render(ids, settings, full)]
 
 
+def render_pairs(ids, settings):
+    """(order id, plain document) of the orders with these ids, in the order of `ids`."""
+    return [(row["id"], document) for row, document in _render(ids, settings, False)]
+
+
+def render_tagged_pairs(ids, settings):
+    """(row, plain document) of the orders with these ids, the rows holding what
+    order_etag needs."""
+    return _render(ids, settings, False, tagged=True)
+
+
 def render_visible_page(offset, limit, settings, full=False):
     """One page of the default listing (every visible order, newest first) as JSON-ready
     dicts: four queries (the full view: five), the page's rows read in the first."""

@@ -17,6 +17,7 @@ from store.fields import MAX_AMOUNT, MAX_EXPLICIT_ID, invalid, load
 from store.orders.bodies import NewOrderBody, RecordedOrderBody
 from store.orders.checkout import find_records, order_lines, order_total, take_stock
 from store.orders.documents import order_state_etag, render_order
+from store.orders.kept import render_and_keep
 from store.orders.records import (
     delete_children,
     insert_attributes,
@@ -107,10 +108,10 @@ def create_order(data, actor, settings, full=False):
 
 
 def _rendered(order_id, settings, full):
-    """(the order as the caller asked for it, its plain v1 view for the change feed):
-    rendered once when they are the same."""
-    order = render_order(order_id, settings, full)
-    return order, render_order(order_id, settings) if full else order
+    """(the order as the caller asked for it, its plain v1 view for the change feed, kept
+    as its document): rendered once when they are the same."""
+    plain = render_and_keep(order_id, settings)
+    return (render_order(order_id, settings, full) if full else plain), plain
 
 
 def _known_clients(actors):
