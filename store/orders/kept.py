@@ -136,7 +136,12 @@ def _documents(rows, settings):
             stale.append(order_id)
     if stale:
         rendered = dict(documents.render_pairs(stale, settings))
-        found = [(i, rendered[i] if document is None else document) for i, document in found]
+        # (An order deleted in between is left out, as if it had been gone already.)
+        found = [
+            (order_id, rendered.get(order_id) if document is None else document)
+            for order_id, document in found
+        ]
+        found = [pair for pair in found if pair[1] is not None]
     return found
 
 
@@ -160,11 +165,12 @@ def orders_by_ids(ids, settings):
 def tagged_order(order_id, settings):
     """(document, entity tag) of one order as visible_page gives it, or None."""
     rows = BY_IDS.rows(ids=[order_id])
-    if not rows:
+    found = _documents(rows, settings)
+    if not found:
         return None
     order_id, updated_at, handle, name = rows[0][:4]
     row = {"id": order_id, "updated_at": updated_at, "status_handle": handle, "status_name": name}
-    return _documents(rows, settings)[0][1], order_etag(settings, row)
+    return found[0][1], order_etag(settings, row)
 
 
 def keep(row, document, settings):
