@@ -1,7 +1,7 @@
 """Products as the contract's documents (products.md), and their full view (manage.md §2),
 fetched by id in batched queries."""
 
-from peewee import JOIN
+from peewee import JOIN, SQL
 
 from models.catalog import (
     LIST_OPTION_TYPES,
@@ -127,29 +127,54 @@ PAGE_OF_ALL = _page_of_all(PRODUCT_COLUMNS)
 FULL_PAGE_OF_ALL = _page_of_all((*PRODUCT_COLUMNS, Product.weight))
 VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids(VARIATION_COLUMNS)
 FULL_VARIATIONS_BY_PRODUCT_IDS = _variations_by_product_ids((*VARIATION_COLUMNS, Variation.weight))
-IMAGES_BY_PRODUCT_IDS = CompiledQuery(
-    lambda p: (
-        ProductImage.select(ProductImage.product, ProductImage.url)
-        .where(ProductImage.product.in_(p.ids))
-        .order_by(ProductImage.product, ProductImage.sort_order, ProductImage.id)
-    )
-)
-GROUPS_BY_PRODUCT_IDS = CompiledQuery(
-    lambda p: (
-        ProductGroupLink.select(ProductGroupLink.product, ProductGroup.name)
+IMAGES, GROUPS, CATEGORIES = 0, 1, 2
+
+
+def _listed(p):
+    """What the products with ids `p.ids` list beside themselves, in one statement: rows of
+    (kind, product id, name or URL, URL), the images' URLs (IMAGES), the groups' names
+    (GROUPS) and the categories' names and URLs (CATEGORIES), each kind in its order."""
+    images = ProductImage.select(
+        SQL(str(IMAGES)),
+        ProductImage.product,
+        ProductImage.url,
+        SQL("NULL"),
+        ProductImage.sort_order,
+        ProductImage.id,
+    ).where(ProductImage.product.in_(p.ids))
+    groups = (
+        ProductGroupLink.select(
+            SQL(str(GROUPS)),
+            ProductGroupLink.product,
+            ProductGroup.name,
+            SQL("NULL"),
+            SQL("0"),
+            ProductGroupLink.id,
+        )
         .join(ProductGroup)
         .where(ProductGroupLink.product.in_(p.ids))
-        .order_by(ProductGroupLink.product, ProductGroupLink.id)
     )
-)
-CATEGORIES_BY_PRODUCT_IDS = CompiledQuery(
-    lambda p: (
-        ProductCategory.select(ProductCategory.product, Category.name, Category.url)
+    categories = (
+        ProductCategory.select(
+            SQL(str(CATEGORIES)),
+            ProductCategory.product,
+            Category.name,
+            Category.url,
+            ProductCategory.sort_order,
+            ProductCategory.id,
+        )
         .join(Category)
         .where(ProductCategory.product.in_(p.ids))
-        .order_by(ProductCategory.product, ProductCategory.sort_order, ProductCategory.id)
     )
-)
+    # By position: the branches' columns have no common names.
+    return (
+        images.union_all(groups)
+        .union_all(categories)
+        .order_by(SQL("1"), SQL("2"), SQL("5"), SQL("6"))
+    )
+
+
+LISTED_BY_PRODUCT_IDS = CompiledQuery(_listed)
 CHOSEN_BY_PRODUCT_IDS = CompiledQuery(
     lambda p: (
         ProductOption.select(
@@ -188,25 +213,17 @@ OPTIONS_BY_PRODUCT_IDS = CompiledQuery(
 )
 
 
-def _grouped(ids, rows):
-    """{product id: [value, ...]} from (product id, value) rows, every id present."""
-    grouped = {product_id: [] for product_id in ids}
-    for product_id, value in rows:
-        grouped[product_id].append(value)
-    return grouped
-
-
-def _images(ids):
-    return _grouped(ids, IMAGES_BY_PRODUCT_IDS.rows(ids=ids))
-
-
-def _groups(ids):
-    return _grouped(ids, GROUPS_BY_PRODUCT_IDS.rows(ids=ids))
-
-
-def _categories(ids):
-    rows = CATEGORIES_BY_PRODUCT_IDS.rows(ids=ids)
-    return _grouped(ids, ((pid, {"name": name, "url": url}) for pid, name, url in rows))
+def _listed_by_product(ids):
+    """({product id: [image URL, ...]}, {...: [group name, ...]}, {...: [category, ...]})."""
+    images, groups, categories = ({product_id: [] for product_id in ids} for _ in range(3))
+    for kind, product_id, name, url, _, _ in LISTED_BY_PRODUCT_IDS.rows(ids=ids):
+        if kind == IMAGES:
+            images[product_id].append(name)
+        elif kind == GROUPS:
+            groups[product_id].append(name)
+        else:
+            categories[product_id].append({"name": name, "url": url})
+    return images, groups, categories
 
 
 def _variation_options(product_ids, variation_ids):
@@ -356,7 +373,7 @@ PRODUCT_STATE = CompiledQuery(
 
 def _render(ids, settings, full):
     """(row, document) of each product with these ids, in the order of `ids` (missing ones
-    left out): at most seven queries, however many children the products have."""
+    left out): at most five queries, however many children the products have."""
     if not ids:
         return []
     query = FULL_PRODUCTS_BY_IDS if full else PRODUCTS_BY_IDS
@@ -366,18 +383,13 @@ def _render(ids, settings, full):
 
 
 def _documents(rows, found, settings, full):
-    """(row, document) of the products `found` (ids, in order) of `rows` (by id): six
-    queries for what they list and their options and variations."""
+    """(row, document) of the products `found` (ids, in order) of `rows` (by id): four
+    queries for what they list (images, groups, categories) and their options and
+    variations (with their chosen options)."""
     if not found:
         return []
     renderer = ProductRenderer(settings, full)
-    children = (
-        _images(found),
-        _groups(found),
-        _categories(found),
-        renderer.options(found),
-        renderer.variations(found),
-    )
+    children = (*_listed_by_product(found), renderer.options(found), renderer.variations(found))
     return [
         (rows[product_id], renderer.product(rows[product_id], children)) for product_id in found
     ]
@@ -391,7 +403,7 @@ def render_products(ids, settings, full=False):
 
 def render_page_of_all(offset, limit, settings, full=False):
     """One page of the unfiltered listing (every product, newest first) as JSON-ready dicts:
-    seven queries, the page's rows read in the first."""
+    five queries, the page's rows read in the first."""
     query = FULL_PAGE_OF_ALL if full else PAGE_OF_ALL
     rows = {row["id"]: row for row in query.dicts(offset=offset, limit=limit)}
     return [document for _, document in _documents(rows, list(rows), settings, full)]
