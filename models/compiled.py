@@ -38,6 +38,7 @@ from peewee import (
     Field,
     ForeignKeyField,
     IntegerField,
+    Node,
     TextField,
 )
 
@@ -305,3 +306,15 @@ class CompiledInsert(CompiledQuery):
         if plan.names:
             return cursor.fetchone()[0]
         return cursor.lastrowid
+
+
+class IndexedBy(Node):
+    """A model as a query's source, read through the named index (SQLite's INDEXED BY): for
+    a partial index SQLite's planner passes over, since it cannot tell that the query's
+    conditions are all the index's own. SQLite only."""
+
+    def __init__(self, model, index):
+        self.model, self.index = model, index
+
+    def __sql__(self, ctx):
+        return ctx.sql(self.model).literal(f' INDEXED BY "{self.index}"')

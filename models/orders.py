@@ -148,6 +148,10 @@ class OrderStatusHistory(BaseModel):
     actor = CharField(max_length=255, null=True)
 
 
+# The ids of the orders the default listing shows (SQLite and PostgreSQL, migration 0020).
+VISIBLE_IDS_INDEX = "order_visible_id"
+
+
 class OrderDocument(BaseModel):
     """An order's plain document (the `data` of a v1 `GET /orders/{id}`) as JSON text,
     written with every change to the order (migration 0019). It is served only while it is

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from playhouse.test_utils import count_queries
 
-from store.orders import refresh_documents
+from models.base import db
+from store.orders import kept, refresh_documents
 from tests import factories
 
 PENDING = datetime.datetime(2024, 2, 1)
@@ -302,3 +303,23 @@ def test_pages_are_stable_whatever_the_placement_times(client, auth):
     assert json.dumps(pages[0]["data"][0]["date_placed"]) == json.dumps(
         {"date": "2024-05-01 05:00:00.000000", "timezone": "America/Phoenix"}
     )
+
+
+def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
+    """The default listing skips to a page on the partial index of visible orders' ids
+    (migration 0020): SQLite is told to, PostgreSQL's planner takes it by itself."""
+    if backend == "mariadb":
+        pytest.skip("MySQL/MariaDB have no partial indexes: the listing walks 0012's")
+    visible = factories.bare_orders(3000)
+    factories.bare_orders(100, external_payment_requested_at=PENDING)
+    database = db.obj
+    explain = "EXPLAIN QUERY PLAN " if backend == "sqlite" else "EXPLAIN "
+    if backend == "postgresql":
+        database.execute_sql('ANALYZE "order"')
+    window = {"offset": 2000, "limit": 20}
+    plan = kept.VISIBLE_PAGE._plan(database, window)
+    steps = database.execute_sql(explain + plan.sql, plan.parameters(window)).fetchall()
+    assert "order_visible_id" in " ".join(str(step) for step in steps)
+    settings = app.extensions["community_store_api"].settings
+    ids = [order["id"] for order in kept.visible_page(2000, 20, settings)]
+    assert ids == sorted(visible, reverse=True)[2000:2020]

@@ -2,10 +2,13 @@
 fetched by id in batched queries."""
 
 import orjson
+from peewee import SqliteDatabase
 
-from models.compiled import CompiledQuery
+from models.base import db
+from models.compiled import CompiledQuery, IndexedBy
 from models.orders import (
     ADDRESS_FIELDS,
+    VISIBLE_IDS_INDEX,
     Order,
     OrderAttribute,
     OrderItem,
@@ -165,20 +168,30 @@ def _orders_by_ids(columns):
     )
 
 
+def visible_page_ids(p):
+    """The ids of one page of the default listing, newest first (`p.offset`, `p.limit`), as
+    a derived table "page" (MariaDB takes no LIMIT in an IN subquery): skipped to on the
+    visible orders' ids alone (SQLite and PostgreSQL: their partial index, migration 0020)."""
+    source = Order
+    if isinstance(db.obj, SqliteDatabase):
+        source = IndexedBy(Order, VISIBLE_IDS_INDEX)
+    return (
+        Order.select(Order.id)
+        .from_(source)
+        .where(Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False))
+        .order_by(Order.id.desc())
+        .limit(p.limit)
+        .offset(p.offset)
+        .alias("page")
+    )
+
+
 def _visible_page(columns):
     """One page of the default listing's orders, newest first, in one statement: the page
-    is skipped to and cut on the ids alone (a derived table: MariaDB takes no LIMIT in an
-    IN subquery), then only its rows are read."""
+    is skipped to and cut on the ids alone, then only its rows are read."""
 
     def build(p):
-        page = (
-            Order.select(Order.id)
-            .where(Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False))
-            .order_by(Order.id.desc())
-            .limit(p.limit)
-            .offset(p.offset)
-            .alias("page")
-        )
+        page = visible_page_ids(p)
         return (
             Order.select(*columns)
             .join(page, on=(Order.id == page.c.id))

@@ -74,14 +74,7 @@ def _with_documents(query):
 def _page(p):
     """One page of the default listing, newest first: skipped to on the ids alone (as
     documents._visible_page), then the page's orders and their documents."""
-    page = (
-        Order.select(Order.id)
-        .where(Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False))
-        .order_by(Order.id.desc())
-        .limit(p.limit)
-        .offset(p.offset)
-        .alias("page")
-    )
+    page = documents.visible_page_ids(p)
     query = Order.select(*_COLUMNS).join(page, on=(Order.id == page.c.id))
     return _with_documents(query).order_by(Order.id.desc())
 
