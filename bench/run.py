@@ -523,14 +523,16 @@ def table(rows):
     """One line per path: the service against the floor where it serves the path, else
     against the bare app."""
     lines = [
-        "| path | service req/s | yardstick | its req/s | ratio | service p50 / p99 | its p50 |",
-        "|---|---:|---|---:|---:|---:|---:|",
+        "| path | service req/s | yardstick | its req/s | ratio | service p50 / p99 "
+        "| its p50 / p99 | p99 ÷ p50, service / its |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for label, ours, name, other in rows:
         lines.append(
             f"| {label} | {ours['rps']:,.0f} | {name} | {other['rps']:,.0f} | "
             f"{ours['rps'] / other['rps']:.2f} | {ours['p50_ms']:.2f} / {ours['p99_ms']:.2f} ms"
-            f" | {other['p50_ms']:.2f} ms |"
+            f" | {other['p50_ms']:.2f} / {other['p99_ms']:.2f} ms"
+            f" | {ours['p99_ms'] / ours['p50_ms']:.1f} / {other['p99_ms'] / other['p50_ms']:.1f} |"
         )
     return "\n".join(lines)
 

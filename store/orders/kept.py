@@ -19,6 +19,8 @@ from pathlib import Path
 import orjson
 from peewee import JOIN, MySQLDatabase
 
+from models import base as models_base
+from models import compiled
 from models.base import db, locking_atomic
 from models.compiled import CompiledQuery
 from models.orders import Order, OrderDocument
@@ -41,9 +43,10 @@ _COLUMNS = (
 
 
 def _renderer_digest():
-    """A digest of the code that renders an order's document: new code, new keys."""
-    digest = hashlib.blake2b(digest_size=8)
-    for module in (documents, render):
+    """A digest of the code that renders an order's document (the renderer, the values'
+    conversions from the database and to JSON, orjson's version): new code, new keys."""
+    digest = hashlib.blake2b(orjson.__version__.encode(), digest_size=8)
+    for module in (documents, render, models_base, compiled):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 
