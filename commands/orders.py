@@ -26,7 +26,8 @@ def refresh_kept_documents(progress=True):
     bar; how many were rendered. Needs the store's connection."""
     settings = current_app.extensions[EXTENSION].settings
     total = Order.select().count() if progress else 0
-    with tqdm(total=total, desc="order documents", unit=" orders", disable=not progress) as bar:
+    shown = progress and total > 0
+    with tqdm(total=total, desc="order documents", unit=" orders", disable=not shown) as bar:
         return refresh_documents(settings, progress=bar.update)
 
 
