@@ -314,12 +314,20 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
     factories.bare_orders(100, external_payment_requested_at=PENDING)
     database = db.obj
     explain = "EXPLAIN QUERY PLAN " if backend == "sqlite" else "EXPLAIN "
-    if backend == "postgresql":
-        database.execute_sql('ANALYZE "order"')
     window = {"offset": 2000, "limit": 20}
     plan = kept.VISIBLE_PAGE._plan(database, window)
-    steps = database.execute_sql(explain + plan.sql, plan.parameters(window)).fetchall()
-    assert "order_visible_id" in " ".join(str(step) for step in steps)
+    if backend == "postgresql":
+        # As autovacuum leaves a store in use: statistics and the visibility map (without
+        # which no index is read alone). So few rows could still be read whole and sorted:
+        # that plan is set aside, to see which index the walk takes.
+        database.execute_sql('VACUUM ANALYZE "order"')
+        database.execute_sql("SET enable_seqscan = off")
+    try:
+        steps = database.execute_sql(explain + plan.sql, plan.parameters(window)).fetchall()
+    finally:
+        if backend == "postgresql":
+            database.execute_sql("RESET enable_seqscan")
+    assert "order_visible_id" in " ".join(str(step) for step in steps), steps
     settings = app.extensions["community_store_api"].settings
     ids = [order["id"] for order in kept.visible_page(2000, 20, settings)]
     assert ids == sorted(visible, reverse=True)[2000:2020]
