@@ -122,7 +122,7 @@ UPSERT = CompiledQuery(_upsert)
 def _documents(rows, settings):
     """(order id, document) of `rows` (id, updated_at, handle, name, key, body) in their
     order: a kept document as an orjson.Fragment when it is current, else the document
-    rendered now (three queries for all those)."""
+    rendered now (four queries for all those: rows, options, items, attributes)."""
     found, stale = [], []
     for order_id, _, handle, name, key, body in rows:
         if key is not None and key == document_key(settings, handle, name):
