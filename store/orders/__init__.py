@@ -41,32 +41,39 @@ __all__ = [
 ]
 
 
+def _renderers(settings, full, fragments):
+    """(render a window of the default listing, render the orders of a list of ids): the
+    kept documents where the caller takes fragments of the plain view, else rendering."""
+    if fragments and not full:
+        return (
+            lambda window: kept.visible_page(*window, settings),
+            lambda ids: kept.orders_by_ids(ids, settings),
+        )
+    return (
+        lambda window: render_visible_page(*window, settings, full),
+        lambda ids: render_orders(ids, settings, full),
+    )
+
+
 def list_orders(filters, page, per_page, settings, full=False, fragments=False):
     """One page of orders, newest first, matching `filters` (an OrderFilters): a Page.
     With `full`, each order in its full view (manage.md §2). With `fragments` (the plain
     view only), an order whose kept document is current (store.orders.kept) comes as that
     JSON text, an orjson.Fragment: for a caller that only serialises the page with orjson."""
     selection = select_orders(filters, settings.timezone)
+    render_window, render_ids = _renderers(settings, full, fragments)
     if unfiltered(selection):
-        if fragments and not full:
-            render = lambda window: kept.visible_page(*window, settings)  # noqa: E731
-        else:
-            render = lambda window: render_visible_page(*window, settings, full)  # noqa: E731
         return fetch_page(
             lambda: count_orders(selection),
             lambda offset, limit: (offset, limit),
-            render,
+            render_window,
             page,
             per_page,
         )
-    if fragments and not full:
-        render = lambda ids: kept.orders_by_ids(ids, settings)  # noqa: E731
-    else:
-        render = lambda ids: render_orders(ids, settings, full)  # noqa: E731
     return fetch_page(
         lambda: count_orders(selection),
         lambda offset, limit: page_ids(selection, offset, limit),
-        render,
+        render_ids,
         page,
         per_page,
     )
