@@ -177,3 +177,19 @@ class OrderTally(BaseModel):
 
     class Meta:
         table_name = "order_tally"
+
+
+# As migration 0021: a block is the order ids from `block * VISIBLE_BLOCK` on.
+VISIBLE_BLOCK = 1024
+
+
+class OrderVisibleBlock(BaseModel):
+    """Migration 0021, not in ALL_MODELS: how many visible orders (the default listing's)
+    each block of VISIBLE_BLOCK order ids holds, moved by triggers with every order
+    inserted, deleted, made visible or hidden."""
+
+    block = BigIntegerField(primary_key=True)
+    orders = BigIntegerField()
+
+    class Meta:
+        table_name = "order_visible_block"

@@ -318,8 +318,9 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
         factories.bare_orders(1000, external_payment_requested_at=PENDING)
     database = db.obj
     explain = "EXPLAIN QUERY PLAN " if backend == "sqlite" else "EXPLAIN "
-    window = {"offset": 2000, "limit": 20}
-    plan = kept.VISIBLE_PAGE._plan(database, window)
+    # From the newest order, and (a deep page, listing.visible_window) below an id.
+    windows = {False: {"offset": 2000, "limit": 20}, True: {"offset": 500, "limit": 20}}
+    windows[True]["below"] = visible[2000]
     if backend == "postgresql":
         # As autovacuum leaves a store in use: statistics and the visibility map (without
         # which no index is read alone). So few rows could still be read whole and sorted:
@@ -327,11 +328,16 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
         database.execute_sql('VACUUM ANALYZE "order"')
         database.execute_sql("SET enable_seqscan = off")
     try:
-        steps = database.execute_sql(explain + plan.sql, plan.parameters(window)).fetchall()
+        for below, window in windows.items():
+            plan = kept.VISIBLE_PAGE[below]._plan(database, window)
+            sql = explain + plan.sql
+            steps = database.execute_sql(sql, plan.parameters(window)).fetchall()
+            assert "order_visible_id" in " ".join(str(step) for step in steps), steps
     finally:
         if backend == "postgresql":
             database.execute_sql("RESET enable_seqscan")
-    assert "order_visible_id" in " ".join(str(step) for step in steps), steps
     settings = app.extensions["community_store_api"].settings
-    ids = [order["id"] for order in kept.visible_page(2000, 20, settings)]
+    ids = [order["id"] for order in kept.visible_page(2000, 20, None, settings)]
     assert ids == sorted(visible, reverse=True)[2000:2020]
+    ids = [order["id"] for order in kept.visible_page(*windows[True].values(), settings)]
+    assert ids == sorted((i for i in visible if i < visible[2000]), reverse=True)[500:520]

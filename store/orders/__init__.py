@@ -20,6 +20,7 @@ from store.orders.listing import (
     page_ids,
     select_orders,
     unfiltered,
+    visible_window,
 )
 from store.orders.writes import create_order, put_order
 from store.paging import fetch_page
@@ -63,9 +64,10 @@ def list_orders(filters, page, per_page, settings, full=False, fragments=False):
     selection = select_orders(filters, settings.timezone)
     render_window, render_ids = _renderers(settings, full, fragments)
     if unfiltered(selection):
+        total = count_orders(selection)
         return fetch_page(
-            lambda: count_orders(selection),
-            lambda offset, limit: (offset, limit),
+            lambda: total,
+            lambda offset, limit: visible_window(offset, limit, total),
             render_window,
             page,
             per_page,

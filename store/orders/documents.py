@@ -168,30 +168,30 @@ def _orders_by_ids(columns):
     )
 
 
-def visible_page_ids(p):
-    """The ids of one page of the default listing, newest first (`p.offset`, `p.limit`), as
-    a derived table "page" (MariaDB takes no LIMIT in an IN subquery): skipped to on the
-    visible orders' ids alone (SQLite and PostgreSQL: their partial index, migration 0020)."""
+def visible_page_ids(p, below=False):
+    """The ids of one page of the default listing, newest first (`p.offset`, `p.limit`;
+    with `below`, among the ids below `p.below` only), as a derived table "page" (MariaDB
+    takes no LIMIT in an IN subquery): skipped to on the visible orders' ids alone (SQLite
+    and PostgreSQL: their partial index, migration 0020)."""
     source = Order
     if isinstance(db.obj, SqliteDatabase):
         source = IndexedBy(Order, VISIBLE_IDS_INDEX)
-    return (
+    query = (
         Order.select(Order.id)
         .from_(source)
         .where(Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False))
-        .order_by(Order.id.desc())
-        .limit(p.limit)
-        .offset(p.offset)
-        .alias("page")
     )
+    if below:
+        query = query.where(Order.id < p.below)
+    return query.order_by(Order.id.desc()).limit(p.limit).offset(p.offset).alias("page")
 
 
-def _visible_page(columns):
+def _visible_page(columns, below=False):
     """One page of the default listing's orders, newest first, in one statement: the page
     is skipped to and cut on the ids alone, then only its rows are read."""
 
     def build(p):
-        page = visible_page_ids(p)
+        page = visible_page_ids(p, below)
         return (
             Order.select(*columns)
             .join(page, on=(Order.id == page.c.id))
@@ -203,12 +203,23 @@ def _visible_page(columns):
     return CompiledQuery(build, units=True, literal=("limit",))
 
 
+def window_args(offset, limit, below):
+    """The arguments of a page of the default listing (see listing.visible_window)."""
+    if below is None:
+        return {"offset": offset, "limit": limit}
+    return {"offset": offset, "limit": limit, "below": below}
+
+
 # The per-page fetches by id list, compiled once per number of ids: the plain view's, and
 # the one that also reads what the full view and the entity tag need.
 ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS)
 STORED_ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
-VISIBLE_PAGE = _visible_page(ORDER_COLUMNS)
-STORED_VISIBLE_PAGE = _visible_page(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
+# The default listing's page, from the newest visible order or (True) below an id.
+VISIBLE_PAGE = {below: _visible_page(ORDER_COLUMNS, below) for below in (False, True)}
+STORED_VISIBLE_PAGE = {
+    below: _visible_page(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS, below)
+    for below in (False, True)
+}
 OPTIONS_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
         OrderItemOption.select(
@@ -361,11 +372,12 @@ def render_tagged_pairs(ids, settings):
     return _render(ids, settings, False, tagged=True)
 
 
-def render_visible_page(offset, limit, settings, full=False):
-    """One page of the default listing (every visible order, newest first) as JSON-ready
-    dicts: four queries (the full view: five), the page's rows read in the first."""
-    query = STORED_VISIBLE_PAGE if full else VISIBLE_PAGE
-    rows = {row["id"]: row for row in query.dicts(offset=offset, limit=limit)}
+def render_visible_page(offset, limit, below, settings, full=False):
+    """One page of the default listing (every visible order, newest first; with `below`,
+    of those with lower ids) as JSON-ready dicts: four queries (the full view: five), the
+    page's rows read in the first."""
+    query = (STORED_VISIBLE_PAGE if full else VISIBLE_PAGE)[below is not None]
+    rows = {row["id"]: row for row in query.dicts(**window_args(offset, limit, below))}
     return [document for _, document in _documents(rows, list(rows), settings, full)]
 
 

@@ -74,15 +74,19 @@ def _with_documents(query):
     ).join_from(Order, OrderDocument, JOIN.LEFT_OUTER, on=current)
 
 
-def _page(p):
+def _page(below):
     """One page of the default listing, newest first: skipped to on the ids alone (as
     documents._visible_page), then the page's orders and their documents."""
-    page = documents.visible_page_ids(p)
-    query = Order.select(*_COLUMNS).join(page, on=(Order.id == page.c.id))
-    return _with_documents(query).order_by(Order.id.desc())
+
+    def build(p):
+        page = documents.visible_page_ids(p, below)
+        query = Order.select(*_COLUMNS).join(page, on=(Order.id == page.c.id))
+        return _with_documents(query).order_by(Order.id.desc())
+
+    return CompiledQuery(build, literal=("limit",))
 
 
-VISIBLE_PAGE = CompiledQuery(_page, literal=("limit",))
+VISIBLE_PAGE = {below: _page(below) for below in (False, True)}
 BY_IDS = CompiledQuery(
     lambda p: _with_documents(Order.select(*_COLUMNS).where(Order.id.in_(p.ids)))
 )
@@ -141,10 +145,10 @@ def _documents(rows, settings):
     return found
 
 
-def visible_page(offset, limit, settings):
+def visible_page(offset, limit, below, settings):
     """One page of the default listing, as documents._visible_page renders it: each order
     its kept document where current (orjson.Fragment), else a dict rendered now."""
-    rows = VISIBLE_PAGE.rows(offset=offset, limit=limit)
+    rows = VISIBLE_PAGE[below is not None].rows(**documents.window_args(offset, limit, below))
     return [document for _, document in _documents(rows, settings)]
 
 

@@ -8,7 +8,7 @@ from peewee import SQL, Expression, MySQLDatabase, PostgresqlDatabase, Select, f
 
 from models.base import db
 from models.compiled import CompiledQuery
-from models.orders import Order, OrderTally
+from models.orders import VISIBLE_BLOCK, Order, OrderTally, OrderVisibleBlock
 from store.render import day_bounds
 from store.statuses import resolve_handle
 
@@ -166,6 +166,63 @@ TALLIED_VISIBLE_COUNT = CompiledQuery(
         ]
     ).bind(db)
 )
+
+
+def _block_of_offset(p):
+    """The block (of VISIBLE_BLOCK order ids) the default listing's `p.offset`th visible
+    order is in, newest first, with how many visible orders the newer blocks hold, and how
+    many all blocks do: (block, before, total), or no row."""
+    blocks = OrderVisibleBlock.select(
+        OrderVisibleBlock.block,
+        OrderVisibleBlock.orders,
+        fn.SUM(OrderVisibleBlock.orders)
+        .over(order_by=[OrderVisibleBlock.block.desc()])
+        .alias("through"),
+        fn.SUM(OrderVisibleBlock.orders).over().alias("total"),
+    ).alias("blocks")
+    return (
+        Select(
+            from_list=[blocks],
+            columns=[
+                blocks.c.block,
+                (blocks.c.through - blocks.c.orders).alias("before"),
+                blocks.c.total,
+            ],
+        )
+        .where(blocks.c.through > p.offset)
+        .order_by(blocks.c.block.desc())
+        .limit(1)
+        .bind(db)
+    )
+
+
+BLOCK_OF_OFFSET = CompiledQuery(_block_of_offset)
+
+
+class Window(NamedTuple):
+    """Where a page of the default listing is: the page's `offset` among the visible
+    orders with ids below `below` (None: among all of them), and its `limit`."""
+
+    offset: int
+    limit: int
+    below: int | None
+
+
+def visible_window(offset, limit, total):
+    """The window of the default listing's page at `offset`, `total` visible orders in all.
+
+    A deep page skips to its block by the counts of migration 0021 (one small query: a row
+    per 1,024 ids), then walks at most that block's visible orders, where skipping `offset`
+    orders would step over each of them in an index. The counts are trusted only when they
+    add up to `total`: if anything left them behind (a transaction's own writes before its
+    commit on PostgreSQL, say), the page is skipped to the long way."""
+    if offset < VISIBLE_BLOCK:
+        return Window(offset, limit, None)
+    found = BLOCK_OF_OFFSET.first(offset=offset)
+    if found is None or found[2] != total:
+        return Window(offset, limit, None)
+    block, before, _ = found
+    return Window(offset - int(before), limit, (block + 1) * VISIBLE_BLOCK)
 
 
 def unfiltered(selection):
