@@ -38,11 +38,12 @@ from peewee import (
     Field,
     ForeignKeyField,
     IntegerField,
+    MySQLDatabase,
     Node,
     TextField,
 )
 
-from models.base import Fixed4Field, db
+from models.base import Fixed4Field, SkuField, db
 
 # Field types whose values need no conversion, to the database or back from any driver.
 PLAIN_FIELDS = (AutoField, BigAutoField, BigIntegerField, CharField, IntegerField, TextField)
@@ -55,11 +56,15 @@ def _plain(field):
     return type(field) in PLAIN_FIELDS
 
 
-def _output_converter(node, units, base):
+def _output_converter(node, units, base, binary_skus):
     """The python_value a selected column needs, or None when the raw value will do (with
-    `units`, a Fixed4Field's stored integer too). `base`: the model the query selects from."""
+    `units`, a Fixed4Field's stored integer too). `base`: the model the query selects from.
+    `binary_skus`: the database stores SKUs as bytes (MySQL/MariaDB's VARBINARY), which
+    come back as bytes; elsewhere they come back as the text they are."""
     node = node.unwrap()
     if not isinstance(node, Field) or _plain(node):
+        return None
+    if type(node) is SkuField and not binary_skus:
         return None
     if units and isinstance(node, Fixed4Field):
         return None
@@ -166,7 +171,7 @@ class _Plan:
 
     __slots__ = ("sql", "params", "fill", "names", "converters", "prepared")
 
-    def __init__(self, query, units, prepares):
+    def __init__(self, query, units, prepares, binary_skus):
         sql, params = query.sql()
         self.sql = sql
         self.params = list(params)
@@ -185,7 +190,7 @@ class _Plan:
         self.converters = tuple(
             (index, converter)
             for index, node in enumerate(returning)
-            if (converter := _output_converter(node, units, base)) is not None
+            if (converter := _output_converter(node, units, base, binary_skus)) is not None
         )
 
     def parameters(self, args):
@@ -244,7 +249,8 @@ class CompiledQuery:
         plan = self.plans.get(key)
         if plan is None:
             query = self.build(Placeholders(shape))
-            plan = self.plans[key] = _Plan(query, self.units, prepares)
+            binary_skus = isinstance(database, MySQLDatabase)
+            plan = self.plans[key] = _Plan(query, self.units, prepares, binary_skus)
         return plan
 
     def _cursor(self, args):
