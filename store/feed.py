@@ -10,7 +10,7 @@ from models.compiled import CompiledQuery
 from models.events import Event, EventMark
 from store.errors import Gone, Invalid
 from store.events import TYPES
-from store.render import date_time
+from store.render import date_time_in
 
 MAX_LIMIT = 1000
 # How many events one answer may look at when some are skipped (by type or scope): bounded,
@@ -88,6 +88,7 @@ def read_events(after, limit, wanted, settings):
     rows = list(_rows(after, wanted, scan))
     _check_kept(after, rows[0][0] if rows else None)
     events, next_after = [], after
+    date_time = date_time_in(settings.timezone, settings.timezone_name)
     for event_id, event_type, occurred_at, actor, imported, data in rows:
         next_after = event_id
         if wanted is not None and event_type not in wanted:
@@ -96,7 +97,7 @@ def read_events(after, limit, wanted, settings):
             {
                 "id": event_id,
                 "type": event_type,
-                "occurred_at": date_time(occurred_at, settings.timezone, settings.timezone_name),
+                "occurred_at": date_time(occurred_at),
                 "actor": actor,
                 "imported": bool(imported),
                 "data": orjson.Fragment(data),
