@@ -9,7 +9,7 @@ import pytest
 from playhouse.test_utils import count_queries
 
 from models.base import db
-from store.orders import kept, refresh_documents
+from store.orders import documents, kept, refresh_documents
 from tests import factories
 
 PENDING = datetime.datetime(2024, 2, 1)
@@ -318,9 +318,11 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
         factories.bare_orders(1000, external_payment_requested_at=PENDING)
     database = db.obj
     explain = "EXPLAIN QUERY PLAN " if backend == "sqlite" else "EXPLAIN "
-    # From the newest order, and (a deep page, listing.visible_window) below an id.
-    windows = {False: {"offset": 2000, "limit": 20}, True: {"offset": 500, "limit": 20}}
-    windows[True]["below"] = visible[2000]
+    # Skipped to from the newest order, and (a deep page, listing.visible_window) below an id.
+    windows = {
+        documents.SKIP: {"offset": 2000, "limit": 20},
+        documents.BELOW: {"offset": 500, "limit": 20, "below": visible[2000]},
+    }
     if backend == "postgresql":
         # As autovacuum leaves a store in use: statistics and the visibility map (without
         # which no index is read alone). So few rows could still be read whole and sorted:
@@ -328,8 +330,8 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
         database.execute_sql('VACUUM ANALYZE "order"')
         database.execute_sql("SET enable_seqscan = off")
     try:
-        for below, window in windows.items():
-            plan = kept.VISIBLE_PAGE[below]._plan(database, window)
+        for shape, window in windows.items():
+            plan = kept.VISIBLE_PAGE[shape]._plan(database, window)
             sql = explain + plan.sql
             steps = database.execute_sql(sql, plan.parameters(window)).fetchall()
             assert "order_visible_id" in " ".join(str(step) for step in steps), steps
@@ -339,5 +341,26 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
     settings = app.extensions["community_store_api"].settings
     ids = [order["id"] for order in kept.visible_page(2000, 20, None, settings)]
     assert ids == sorted(visible, reverse=True)[2000:2020]
-    ids = [order["id"] for order in kept.visible_page(*windows[True].values(), settings)]
+    ids = [order["id"] for order in kept.visible_page(*windows[documents.BELOW].values(), settings)]
     assert ids == sorted((i for i in visible if i < visible[2000]), reverse=True)[500:520]
+
+
+def test_page_one_is_planned_once_per_connection(app, backend):
+    """Page 1 of the default listing is a statement without parameters: PostgreSQL plans
+    its prepared statement once, where with an OFFSET parameter it planned it anew at every
+    execution (a custom plan: the generic one's OFFSET is priced as a tenth of the table)."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL prepares the compiled statements")
+    factories.bare_orders(30)
+    settings = app.extensions["community_store_api"].settings
+    for _ in range(8):
+        assert len(kept.visible_page(0, 20, None, settings)) == 20
+    assert documents.window_args(0, 20, None) == (documents.NEWEST, {"limit": 20})
+    plan = kept.VISIBLE_PAGE[documents.NEWEST]._plan(db.obj, {"limit": 20})
+    assert "OFFSET" not in plan.sql
+    name = plan.prepared[0]
+    plans = db.obj.execute_sql(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+        (name,),
+    ).fetchone()
+    assert plans == (8, 0)

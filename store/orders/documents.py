@@ -168,11 +168,19 @@ def _orders_by_ids(columns):
     )
 
 
-def visible_page_ids(p, below=False):
-    """The ids of one page of the default listing, newest first (`p.offset`, `p.limit`;
-    with `below`, among the ids below `p.below` only), as a derived table "page" (MariaDB
-    takes no LIMIT in an IN subquery): skipped to on the visible orders' ids alone (SQLite
-    and PostgreSQL: their partial index, migration 0020)."""
+# The shapes of a page of the default listing's statement: from the newest visible order
+# (page 1: no parameter at all, so that PostgreSQL plans its prepared statement once, where
+# with an OFFSET parameter it plans it again at every execution, which cost three times
+# running it), `offset` orders on, or `offset` orders on among the ids below `below`.
+NEWEST, SKIP, BELOW = "newest", "skip", "below"
+SHAPES = (NEWEST, SKIP, BELOW)
+
+
+def visible_page_ids(p, shape=SKIP):
+    """The ids of one page of the default listing, newest first (`p.limit` of them, from
+    `p.offset` unless NEWEST; BELOW: among the ids below `p.below` only), as a derived
+    table "page" (MariaDB takes no LIMIT in an IN subquery): skipped to on the visible
+    orders' ids alone (SQLite and PostgreSQL: their partial index, migration 0020)."""
     source = Order
     if isinstance(db.obj, SqliteDatabase):
         source = IndexedBy(Order, VISIBLE_IDS_INDEX)
@@ -181,17 +189,20 @@ def visible_page_ids(p, below=False):
         .from_(source)
         .where(Order.external_payment_requested_at.is_null() | Order.paid_at.is_null(False))
     )
-    if below:
+    if shape == BELOW:
         query = query.where(Order.id < p.below)
-    return query.order_by(Order.id.desc()).limit(p.limit).offset(p.offset).alias("page")
+    query = query.order_by(Order.id.desc()).limit(p.limit)
+    if shape != NEWEST:
+        query = query.offset(p.offset)
+    return query.alias("page")
 
 
-def _visible_page(columns, below=False):
+def _visible_page(columns, shape):
     """One page of the default listing's orders, newest first, in one statement: the page
     is skipped to and cut on the ids alone, then only its rows are read."""
 
     def build(p):
-        page = visible_page_ids(p, below)
+        page = visible_page_ids(p, shape)
         return (
             Order.select(*columns)
             .join(page, on=(Order.id == page.c.id))
@@ -204,21 +215,24 @@ def _visible_page(columns, below=False):
 
 
 def window_args(offset, limit, below):
-    """The arguments of a page of the default listing (see listing.visible_window)."""
-    if below is None:
-        return {"offset": offset, "limit": limit}
-    return {"offset": offset, "limit": limit, "below": below}
+    """(the shape, the arguments) of a page of the default listing's statement, from its
+    window (listing.visible_window)."""
+    if below is not None:
+        return BELOW, {"offset": offset, "limit": limit, "below": below}
+    if offset:
+        return SKIP, {"offset": offset, "limit": limit}
+    return NEWEST, {"limit": limit}
 
 
 # The per-page fetches by id list, compiled once per number of ids: the plain view's, and
 # the one that also reads what the full view and the entity tag need.
 ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS)
 STORED_ORDERS_BY_IDS = _orders_by_ids(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS)
-# The default listing's page, from the newest visible order or (True) below an id.
-VISIBLE_PAGE = {below: _visible_page(ORDER_COLUMNS, below) for below in (False, True)}
+# The default listing's page, by shape.
+VISIBLE_PAGE = {shape: _visible_page(ORDER_COLUMNS, shape) for shape in SHAPES}
 STORED_VISIBLE_PAGE = {
-    below: _visible_page(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS, below)
-    for below in (False, True)
+    shape: _visible_page(ORDER_COLUMNS + FULL_VIEW_COLUMNS + ETAG_COLUMNS, shape)
+    for shape in SHAPES
 }
 OPTIONS_BY_ORDER_IDS = CompiledQuery(
     lambda p: (
@@ -376,8 +390,9 @@ def render_visible_page(offset, limit, below, settings, full=False):
     """One page of the default listing (every visible order, newest first; with `below`,
     of those with lower ids) as JSON-ready dicts: four queries (the full view: five), the
     page's rows read in the first."""
-    query = (STORED_VISIBLE_PAGE if full else VISIBLE_PAGE)[below is not None]
-    rows = {row["id"]: row for row in query.dicts(**window_args(offset, limit, below))}
+    shape, args = window_args(offset, limit, below)
+    query = (STORED_VISIBLE_PAGE if full else VISIBLE_PAGE)[shape]
+    rows = {row["id"]: row for row in query.dicts(**args)}
     return [document for _, document in _documents(rows, list(rows), settings, full)]
 
 

@@ -74,19 +74,19 @@ def _with_documents(query):
     ).join_from(Order, OrderDocument, JOIN.LEFT_OUTER, on=current)
 
 
-def _page(below):
+def _page(shape):
     """One page of the default listing, newest first: skipped to on the ids alone (as
     documents._visible_page), then the page's orders and their documents."""
 
     def build(p):
-        page = documents.visible_page_ids(p, below)
+        page = documents.visible_page_ids(p, shape)
         query = Order.select(*_COLUMNS).join(page, on=(Order.id == page.c.id))
         return _with_documents(query).order_by(Order.id.desc())
 
     return CompiledQuery(build, literal=("limit",))
 
 
-VISIBLE_PAGE = {below: _page(below) for below in (False, True)}
+VISIBLE_PAGE = {shape: _page(shape) for shape in documents.SHAPES}
 BY_IDS = CompiledQuery(
     lambda p: _with_documents(Order.select(*_COLUMNS).where(Order.id.in_(p.ids)))
 )
@@ -148,7 +148,8 @@ def _documents(rows, settings):
 def visible_page(offset, limit, below, settings):
     """One page of the default listing, as documents._visible_page renders it: each order
     its kept document where current (orjson.Fragment), else a dict rendered now."""
-    rows = VISIBLE_PAGE[below is not None].rows(**documents.window_args(offset, limit, below))
+    shape, args = documents.window_args(offset, limit, below)
+    rows = VISIBLE_PAGE[shape].rows(**args)
     return [document for _, document in _documents(rows, settings)]
 
 
