@@ -10,6 +10,7 @@ from playhouse.test_utils import count_queries
 
 from models.base import db
 from store.orders import documents, kept, refresh_documents
+from store.orders.listing import BLOCK_OF_OFFSET, visible_window
 from tests import factories
 
 PENDING = datetime.datetime(2024, 2, 1)
@@ -319,10 +320,9 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
     database = db.obj
     explain = "EXPLAIN QUERY PLAN " if backend == "sqlite" else "EXPLAIN "
     # Skipped to from the newest order, and (a deep page, listing.visible_window) below an id.
-    windows = {
-        documents.SKIP: {"offset": 2000, "limit": 20},
-        documents.BELOW: {"offset": 500, "limit": 20, "below": visible[2000]},
-    }
+    windows = dict([documents.window_args(2000, 20, None)])
+    windows.update([documents.window_args(500, 20, visible[2000])])
+    assert list(windows) == [documents.SKIP, documents.BELOW]
     if backend == "postgresql":
         # As autovacuum leaves a store in use: statistics and the visibility map (without
         # which no index is read alone). So few rows could still be read whole and sorted:
@@ -341,7 +341,7 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
     settings = app.extensions["community_store_api"].settings
     ids = [order["id"] for order in kept.visible_page(2000, 20, None, settings)]
     assert ids == sorted(visible, reverse=True)[2000:2020]
-    ids = [order["id"] for order in kept.visible_page(*windows[documents.BELOW].values(), settings)]
+    ids = [order["id"] for order in kept.visible_page(500, 20, visible[2000], settings)]
     assert ids == sorted((i for i in visible if i < visible[2000]), reverse=True)[500:520]
 
 
@@ -364,3 +364,31 @@ def test_page_one_is_planned_once_per_connection(app, backend):
         (name,),
     ).fetchone()
     assert plans == (8, 0)
+
+
+def test_a_deep_page_is_planned_once_per_connection(app, backend):
+    """A deep page's two statements (listing.visible_window: its block, then its orders
+    below an id) are planned afresh for their first five runs only, as PostgreSQL tries a
+    prepared statement's custom plans, then run on one generic plan: neither has a LIMIT
+    or OFFSET parameter it must price blind."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL prepares the compiled statements")
+    visible = factories.bare_orders(1100)
+    settings = app.extensions["community_store_api"].settings
+    for _ in range(8):
+        window = visible_window(1050, 20, 1100)
+        assert window.below is not None
+        ids = [order["id"] for order in kept.visible_page(*window, settings)]
+        assert ids == sorted(visible, reverse=True)[1050:1070]
+    shape, args = documents.window_args(*window)
+    assert shape == documents.BELOW
+    names = (
+        BLOCK_OF_OFFSET._plan(db.obj, {"offset": 1050}).prepared[0],
+        kept.VISIBLE_PAGE[shape]._plan(db.obj, args).prepared[0],
+    )
+    for name in names:
+        plans = db.obj.execute_sql(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+            (name,),
+        ).fetchone()
+        assert plans == (3, 5), name

@@ -2,12 +2,13 @@
 fetched by id in batched queries."""
 
 import orjson
-from peewee import SqliteDatabase
+from peewee import PostgresqlDatabase, Select, SqliteDatabase
 
 from models.base import db
 from models.compiled import CompiledQuery, IndexedBy
 from models.orders import (
     ADDRESS_FIELDS,
+    VISIBLE_BLOCK,
     VISIBLE_IDS_INDEX,
     Order,
     OrderAttribute,
@@ -191,7 +192,14 @@ def visible_page_ids(p, shape=SKIP):
     )
     if shape == BELOW:
         query = query.where(Order.id < p.below)
-    query = query.order_by(Order.id.desc()).limit(p.limit)
+    query = query.order_by(Order.id.desc())
+    if shape == BELOW and isinstance(db.obj, PostgresqlDatabase):
+        # The page is within a block's orders (`p.bound`: a block and a page). Said in the
+        # SQL, PostgreSQL prices the OFFSET parameter by that bound rather than by a tenth
+        # of the table, and so plans the statement once instead of at every execution.
+        bounded = query.limit(p.bound).alias("bounded")
+        query = Select(from_list=[bounded], columns=[bounded.c.id]).order_by(bounded.c.id.desc())
+    query = query.limit(p.limit)
     if shape != NEWEST:
         query = query.offset(p.offset)
     return query.alias("page")
@@ -211,14 +219,15 @@ def _visible_page(columns, shape):
         )
 
     # The page size is written into the SQL (a plan per size): see CompiledQuery.
-    return CompiledQuery(build, units=True, literal=("limit",))
+    return CompiledQuery(build, units=True, literal=("limit", "bound"))
 
 
 def window_args(offset, limit, below):
     """(the shape, the arguments) of a page of the default listing's statement, from its
     window (listing.visible_window)."""
     if below is not None:
-        return BELOW, {"offset": offset, "limit": limit, "below": below}
+        bound = VISIBLE_BLOCK + limit
+        return BELOW, {"offset": offset, "limit": limit, "below": below, "bound": bound}
     if offset:
         return SKIP, {"offset": offset, "limit": limit}
     return NEWEST, {"limit": limit}

@@ -83,7 +83,7 @@ def _page(shape):
         query = Order.select(*_COLUMNS).join(page, on=(Order.id == page.c.id))
         return _with_documents(query).order_by(Order.id.desc())
 
-    return CompiledQuery(build, literal=("limit",))
+    return CompiledQuery(build, literal=("limit", "bound"))
 
 
 VISIBLE_PAGE = {shape: _page(shape) for shape in documents.SHAPES}

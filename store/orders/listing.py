@@ -191,7 +191,8 @@ def _block_of_offset(p):
         )
         .where(blocks.c.through > p.offset)
         .order_by(blocks.c.block.desc())
-        .limit(1)
+        # Written into the SQL: with a LIMIT parameter PostgreSQL plans it at every run.
+        .limit(SQL("1"))
         .bind(db)
     )
 
