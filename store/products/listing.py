@@ -121,8 +121,9 @@ def _page_query(conditions, offset, limit):
     )
 
 
-# The unfiltered listing's count, compiled once (building it cost more than running it);
-# its page is read in one statement by store.products.documents.render_page_of_all.
+# The unfiltered listing's count, compiled once (building it cost more than running it),
+# for a page past the end: a page's own statement counts too (store.products.documents
+# .render_page_of_all).
 COUNT_ALL = CompiledQuery(lambda p: _count_query([]))
 
 
