@@ -5,7 +5,6 @@ skips to its block by those counts instead of stepping over every order before i
 import datetime
 import importlib
 import json
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from models.base import db
 from models.orders import VISIBLE_BLOCK, Order, OrderVisibleBlock
 from store.orders import refresh_documents
 from tests import factories
+from tests.test_order_tally import write_concurrently
 from tests.test_orders_pagination import KEPT_LIST_QUERIES, walk
 
 URL = "/cs/api/v1/orders"
@@ -152,26 +152,11 @@ def test_the_migration_counts_the_orders_already_there(app, backend):
 def test_concurrent_writers_keep_the_counts_exact(app, backend):
     if backend == "sqlite":
         pytest.skip("SQLite runs one writer at a time")
-    database = app.extensions["community_store_api"].database
-    values = {
-        "status": factories.status("incomplete").id,
-        "total": Decimal("1.00"),
-        "placed_at": datetime.datetime(2024, 1, 1),
-    }
 
-    def write(n):
-        with db.bound(database), database.connection_context():
-            for _ in range(10):
-                with database.atomic():
-                    ids = [Order.create(**values).id for _ in range(3)]
-                    if n % 2:
-                        Order.delete().where(Order.id == ids[0]).execute()
-                    if n % 3 == 0:
-                        Order.update(external_payment_requested_at=PENDING).where(
-                            Order.id == ids[1]
-                        ).execute()
+    def hide_the_second(n, ids):
+        if n % 3 == 0:
+            Order.update(external_payment_requested_at=PENDING).where(Order.id == ids[1]).execute()
 
-    with ThreadPoolExecutor(6) as pool:
-        list(pool.map(write, range(6)))
+    write_concurrently(app.extensions["community_store_api"].database, hide_the_second)
     assert kept_counts() == true_counts()
     assert sum(kept_counts().values()) == 6 * 10 * 3 - 3 * 10 - 2 * 10
