@@ -345,6 +345,14 @@ def test_a_deep_page_walks_the_visible_orders_ids_alone(app, backend):
     assert ids == sorted((i for i in visible if i < visible[2000]), reverse=True)[500:520]
 
 
+def prepared_plans(name):
+    """(generic, custom) plans PostgreSQL has run for this connection's statement `name`."""
+    return db.obj.execute_sql(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+        (name,),
+    ).fetchone()
+
+
 def test_page_one_is_planned_once_per_connection(app, backend):
     """Page 1 of the default listing is a statement without parameters: PostgreSQL plans
     its prepared statement once, where with an OFFSET parameter it planned it anew at every
@@ -358,12 +366,7 @@ def test_page_one_is_planned_once_per_connection(app, backend):
     assert documents.window_args(0, 20, None) == (documents.NEWEST, {"limit": 20})
     plan = kept.VISIBLE_PAGE[documents.NEWEST]._plan(db.obj, {"limit": 20})
     assert "OFFSET" not in plan.sql
-    name = plan.prepared[0]
-    plans = db.obj.execute_sql(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
-        (name,),
-    ).fetchone()
-    assert plans == (8, 0)
+    assert prepared_plans(plan.prepared[0]) == (8, 0)
 
 
 def test_a_deep_page_is_planned_once_per_connection(app, backend):
@@ -387,8 +390,4 @@ def test_a_deep_page_is_planned_once_per_connection(app, backend):
         kept.VISIBLE_PAGE[shape]._plan(db.obj, args).prepared[0],
     )
     for name in names:
-        plans = db.obj.execute_sql(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
-            (name,),
-        ).fetchone()
-        assert plans == (3, 5), name
+        assert prepared_plans(name) == (3, 5), name

@@ -3,7 +3,7 @@ changing and deleting products (manage.md §3)."""
 
 from store.errors import NotFound
 from store.etags import matches
-from store.paging import Page, fetch_page
+from store.paging import fetch_counted_page, fetch_page
 from store.products.documents import (
     product_state_etag,
     render_page_of_all,
@@ -49,11 +49,12 @@ def list_products(conditions, page, per_page, settings, full=False):
     view (manage.md §2)."""
     expressions = filter_expressions(conditions, settings.timezone)
     if not expressions:
-        # The page first, the count with it: counted apart only when the page is empty.
-        items, total = render_page_of_all((page - 1) * per_page, per_page, settings, full)
-        if total is None:
-            total = count_products(expressions)
-        return Page(items, total, page, per_page)
+        return fetch_counted_page(
+            lambda offset, limit: render_page_of_all(offset, limit, settings, full),
+            lambda: count_products(expressions),
+            page,
+            per_page,
+        )
     return fetch_page(
         lambda: count_products(expressions),
         lambda offset, limit: page_ids(expressions, offset, limit),

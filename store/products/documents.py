@@ -3,7 +3,7 @@ fetched by id in batched queries."""
 
 import operator
 
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, SQL
 
 from models.catalog import (
     LIST_OPTION_TYPES,
@@ -21,6 +21,7 @@ from models.catalog import (
 )
 from models.compiled import CompiledQuery
 from store.etags import entity_tag
+from store.products.listing import count_all
 from store.render import StoreRenderer, units_number
 
 PRODUCT_COLUMNS = (
@@ -113,10 +114,8 @@ def _page_of_all(columns):
             .offset(p.offset)
             .alias("page")
         )
-        every = Product.alias()
-        total = every.select(fn.COUNT(SQL("*")))
         return (
-            Product.select(*columns, total)
+            Product.select(*columns, count_all(Product.alias()))
             .join(page, on=(Product.id == page.c.id))
             .switch(Product)
             .join(Brand, JOIN.LEFT_OUTER, on=(Product.brand == Brand.id))

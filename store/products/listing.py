@@ -108,8 +108,13 @@ def _where(query, conditions):
     return query.where(*conditions) if conditions else query
 
 
+def count_all(source=Product):
+    """Every product, counted (from `source`: an alias of Product, for a subquery)."""
+    return source.select(fn.COUNT(SQL("*")))
+
+
 def _count_query(conditions):
-    return _where(Product.select(fn.COUNT(SQL("*"))), conditions)
+    return _where(count_all(), conditions)
 
 
 def _page_query(conditions, offset, limit):
