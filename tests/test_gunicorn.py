@@ -406,3 +406,17 @@ def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_j
         )
     else:
         assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in line
+
+
+def test_the_worker_keeps_what_the_app_made_at_start_out_of_the_collector(store_env, tmp_path):
+    # tests/gc_probe.py answers its process's count of frozen objects: with the shipped
+    # worker class, at least the thousand dicts it made when its module was imported.
+    server = Gunicorn(
+        store_env,
+        workers=1,
+        app="tests.gc_probe:app",
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path / "gunicorn.log",
+    )
+    with server, urllib.request.urlopen(server.url + "/", timeout=20) as reply:
+        assert int(reply.read()) >= 1000
