@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -93,6 +94,7 @@ def test_environment_overrides(store_env):
     [
         ({"TIMEOUT": "soon"}, "TIMEOUT must be an integer"),
         ({"LOG_JSON": "maybe"}, "LOG_JSON must be a yes/no value"),
+        ({"REQUEST_TURNS": "sometimes"}, "REQUEST_TURNS must be a yes/no value"),
     ],
 )
 def test_bad_values_stop_gunicorn_with_a_message(store_env, env, message):
@@ -420,3 +422,30 @@ def test_the_worker_keeps_what_the_app_made_at_start_out_of_the_collector(store_
     )
     with server, urllib.request.urlopen(server.url + "/", timeout=20) as reply:
         assert int(reply.read()) >= 1000
+
+
+@pytest.mark.parametrize("turns, most_at_once", [("1", 1), ("0", 2)])
+def test_the_worker_answers_requests_in_turns(store_env, tmp_path, turns, most_at_once):
+    # tests/turns_probe.py answers how many of its requests were inside it at once; two
+    # sent together meet there only when the worker lets its threads answer side by side.
+    server = Gunicorn(
+        {**store_env, "REQUEST_TURNS": turns},
+        workers=1,
+        app="tests.turns_probe:app",
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path / "gunicorn.log",
+    )
+    with server:
+        seen = []
+
+        def ask():
+            with urllib.request.urlopen(server.url + "/", timeout=20) as reply:
+                seen.append(int(reply.read()))
+
+        for _ in range(3):
+            pair = [threading.Thread(target=ask) for _ in range(2)]
+            for thread in pair:
+                thread.start()
+            for thread in pair:
+                thread.join(20)
+        assert max(seen) == most_at_once
