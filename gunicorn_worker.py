@@ -106,12 +106,12 @@ def in_turns(app, turns):
     up nobody."""
 
     def answer(environ, start_response):
-        if has_body(environ) or not turns.take():
-            return app(environ, start_response)
+        taken = not has_body(environ) and turns.take()
         try:
             return app(environ, start_response)
         finally:
-            turns.give()
+            if taken:
+                turns.give()
 
     return answer
 
