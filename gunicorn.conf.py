@@ -39,8 +39,8 @@ workers = env_int("WEB_CONCURRENCY", 2 * _cpu_count() + 1)
 # error answers (414, 431, 400, ...) come in the API's JSON error shape.
 worker_class = "gunicorn_worker.ThreadWorker"
 threads = env_int("THREADS", DEFAULT_THREADS)
-# On SQLite a worker answers requests without a body one at a time, in arrival order
-# (gunicorn_worker.py); REQUEST_TURNS says so for any database (1) or none (0).
+# On SQLite a worker answers requests one at a time, in arrival order (gunicorn_worker.py);
+# REQUEST_TURNS says so for any database (1) or none (0).
 if "REQUEST_TURNS" in os.environ:
     os.environ["REQUEST_TURNS"] = "1" if env_bool("REQUEST_TURNS") else "0"
 # A worker that stops answering the master for this long is killed and restarted; a client

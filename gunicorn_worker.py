@@ -1,10 +1,12 @@
 """The gunicorn worker the service runs in: gunicorn's threaded worker, whose own error
 answers are JSON in the API's error shape, which drops clients that stall mid-request,
-which answers requests without a body one at a time in arrival order, and which keeps what
-the application made at start out of the garbage collector's walks."""
+which answers requests one at a time in arrival order (a small body read first, at the
+client's pace), and which keeps what the application made at start out of the garbage
+collector's walks."""
 
 import collections
 import gc
+import io
 import json
 import os
 import re
@@ -17,9 +19,13 @@ from gunicorn.workers import gthread
 # A slow client holds a thread, not a whole worker process: a few of them no longer stall
 # the health checks (nginx in front holds them off entirely).
 DEFAULT_THREADS = 8
-# How long a request without a body waits for its turn before it goes ahead beside the one
-# being answered: a long request (an export) holds the others up at most this long.
+# How long a request waits for its turn before it goes ahead beside the one being answered:
+# a long request (an export) holds the others up at most this long.
 TURN_PATIENCE = 0.05
+# A body sent with its length, up to this size, is read whole before its request waits for
+# a turn (a stock PATCH, a token request, a page of bulk lines); a larger or chunked one is
+# read by the application, out of turn.
+TURN_BODY_LIMIT = 64 * 1024
 # gunicorn writes its own refusals (a request line or header over the limits, a malformed
 # request) as one HTML page; its status line is all we keep.
 STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9]) ([^\r\n]*)\r\n")
@@ -99,14 +105,46 @@ def has_body(environ):
     )
 
 
+class UnreadableBody:
+    """A request body whose reading failed (the client stalled or left): the application
+    reading it meets the same error it would have met reading the socket itself."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def read(self, *args):
+        raise self.error
+
+    readline = read
+
+    def __iter__(self):
+        raise self.error
+
+
+def read_ahead(environ, limit=TURN_BODY_LIMIT):
+    """Read a body sent with its length of at most `limit` bytes into memory, where the
+    application finds it as before; False for a larger or chunked one, or one that could not
+    be read (left as the failure it was)."""
+    length = environ.get("CONTENT_LENGTH", "")
+    if "HTTP_TRANSFER_ENCODING" in environ or not length.isdigit() or int(length) > limit:
+        return False
+    try:
+        raw = environ["wsgi.input"].read(int(length))
+    except Exception as error:  # whatever reading the socket raised, raised again
+        environ["wsgi.input"] = UnreadableBody(error)
+        return False
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return True
+
+
 def in_turns(app, turns):
-    """`app` answering requests without a body one at a time, in arrival order (their
-    bodies are sent after, out of turn). A request with a body is read by the application
-    itself, at the client's pace: it goes ahead, so a client slow to send its body holds
-    up nobody."""
+    """`app` answering requests one at a time, in arrival order (their answers are sent
+    after, out of turn). A request's small body is read before it waits, at the client's
+    pace, so a client slow to send it holds up nobody; a larger or chunked body is read
+    by the application itself, and its request goes ahead without a turn."""
 
     def answer(environ, start_response):
-        taken = not has_body(environ) and turns.take()
+        taken = (not has_body(environ) or read_ahead(environ)) and turns.take()
         try:
             return app(environ, start_response)
         finally:

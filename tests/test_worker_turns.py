@@ -1,10 +1,21 @@
-"""The shipped worker answers requests without a body one at a time, in arrival order
-(gunicorn_worker.TurnQueue, in_turns)."""
+"""The shipped worker answers requests one at a time, in arrival order, a small body read
+first (gunicorn_worker.TurnQueue, in_turns, read_ahead)."""
 
+import io
 import threading
 import time
 
-from gunicorn_worker import TurnQueue, answers_in_turns, has_body, in_turns
+import pytest
+
+from gunicorn_worker import (
+    TURN_BODY_LIMIT,
+    TurnQueue,
+    UnreadableBody,
+    answers_in_turns,
+    has_body,
+    in_turns,
+    read_ahead,
+)
 
 LONG = 30  # seconds: a wait that only a broken queue would reach
 
@@ -53,9 +64,14 @@ def test_a_request_that_waited_its_patience_goes_ahead_and_leaves_the_queue():
     assert turns.take()
 
 
-def app_holding(entered, release):
+def app_holding(entered, release, bodies=None):
     def app(environ, start_response):
         entered.append(environ["PATH_INFO"])
+        if bodies is not None and "wsgi.input" in environ:
+            try:
+                bodies[environ["PATH_INFO"]] = environ["wsgi.input"].read()
+            except TimeoutError as error:
+                bodies[environ["PATH_INFO"]] = error
         release[environ["PATH_INFO"]].wait(LONG)
         start_response("200 OK", [])
         return [b"ok"]
@@ -69,43 +85,124 @@ def call(app, path, **environ):
     return thread
 
 
-def test_a_request_without_a_body_waits_for_the_one_before_it():
-    entered, release = [], {"/first": threading.Event(), "/second": threading.Event()}
+def held_app(*paths):
+    """An app in turns whose requests stay inside until released, `/held` already in."""
+    entered, bodies = [], {}
+    release = {path: threading.Event() for path in ("/held", *paths)}
     turns = TurnQueue(patience=LONG)
-    app = in_turns(app_holding(entered, release), turns)
-    first = call(app, "/first")
-    wait_until(lambda: entered == ["/first"])
+    app = in_turns(app_holding(entered, release, bodies), turns)
+    held = call(app, "/held")
+    wait_until(lambda: entered == ["/held"])
+    return app, turns, entered, bodies, release, held
+
+
+def test_a_request_without_a_body_waits_for_the_one_before_it():
+    app, turns, entered, _, release, held = held_app("/second")
     second = call(app, "/second")
     wait_until(queued(turns, 1))
-    assert entered == ["/first"]
+    assert entered == ["/held"]
     release["/second"].set()
-    release["/first"].set()
-    first.join(LONG)
+    release["/held"].set()
+    held.join(LONG)
     second.join(LONG)
-    assert entered == ["/first", "/second"]
+    assert entered == ["/held", "/second"]
     assert turns.take()
 
 
-def test_a_request_with_a_body_does_not_wait_for_its_turn():
-    entered = []
-    release = {
-        "/held": threading.Event(),
-        "/post": threading.Event(),
-        "/chunked": threading.Event(),
-    }
-    turns = TurnQueue(patience=LONG)
-    app = in_turns(app_holding(entered, release), turns)
-    held = call(app, "/held")
-    wait_until(lambda: entered == ["/held"])
-    post = call(app, "/post", CONTENT_LENGTH="12")
-    wait_until(lambda: "/post" in entered)
-    chunked = call(app, "/chunked", HTTP_TRANSFER_ENCODING="chunked")
-    wait_until(lambda: "/chunked" in entered)
+def test_a_small_body_is_read_before_its_request_waits_its_turn():
+    app, turns, entered, bodies, release, held = held_app("/patch")
+    body = b'{"data": {"stock_adjustment": 1}}'
+    stream = io.BytesIO(body)
+    patch = call(app, "/patch", CONTENT_LENGTH=str(len(body)), **{"wsgi.input": stream})
+    wait_until(queued(turns, 1))
+    # Read whole while it waits; the application reads the same bytes from memory.
+    assert stream.tell() == len(body)
+    assert entered == ["/held"]
     for event in release.values():
         event.set()
-    for thread in (held, post, chunked):
+    held.join(LONG)
+    patch.join(LONG)
+    assert entered == ["/held", "/patch"]
+    assert bodies["/patch"] == body
+
+
+class TrickledBody:
+    """A socket's body whose client sends nothing until told to."""
+
+    def __init__(self, body):
+        self.body, self.sent = body, threading.Event()
+        self.reading = threading.Event()
+
+    def read(self, size=-1):
+        self.reading.set()
+        assert self.sent.wait(LONG)
+        return self.body
+
+
+def test_a_client_slow_to_send_its_body_holds_no_turn():
+    entered, release = [], {"/slow": threading.Event(), "/get": threading.Event()}
+    turns = TurnQueue(patience=LONG)
+    app = in_turns(app_holding(entered, release), turns)
+    trickled = TrickledBody(b"grant_type=client_credentials")
+    slow = call(app, "/slow", CONTENT_LENGTH="29", **{"wsgi.input": trickled})
+    assert trickled.reading.wait(LONG)
+    # While its body is awaited, a request without one is answered, and not behind it.
+    release["/get"].set()
+    call(app, "/get").join(LONG)
+    assert entered == ["/get"]
+    trickled.sent.set()
+    release["/slow"].set()
+    slow.join(LONG)
+    assert entered == ["/get", "/slow"]
+    assert not turns._waiting and turns.take()
+
+
+def test_a_chunked_or_large_body_goes_ahead_without_a_turn():
+    app, turns, entered, bodies, release, held = held_app("/chunked", "/large")
+    chunked = call(
+        app, "/chunked", HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": io.BytesIO(b"x")}
+    )
+    wait_until(lambda: "/chunked" in entered)
+    large_body = b"x" * (TURN_BODY_LIMIT + 1)
+    large = call(
+        app, "/large", CONTENT_LENGTH=str(len(large_body)), **{"wsgi.input": io.BytesIO(large_body)}
+    )
+    wait_until(lambda: "/large" in entered)
+    for event in release.values():
+        event.set()
+    for thread in (held, chunked, large):
         thread.join(LONG)
     assert not turns._waiting
+    # The application read them itself, whole.
+    assert bodies["/chunked"] == b"x" and bodies["/large"] == large_body
+
+
+class FailingBody:
+    def read(self, size=-1):
+        raise TimeoutError("timed out")
+
+
+def test_a_body_that_cannot_be_read_fails_the_application_the_same_way_out_of_turn():
+    environ = {"CONTENT_LENGTH": "10", "wsgi.input": FailingBody()}
+    assert read_ahead(environ) is False
+    assert isinstance(environ["wsgi.input"], UnreadableBody)
+    with pytest.raises(TimeoutError, match="timed out"):
+        environ["wsgi.input"].read(10)
+    app, turns, entered, bodies, release, held = held_app("/failed")
+    release["/failed"].set()
+    call(app, "/failed", CONTENT_LENGTH="10", **{"wsgi.input": FailingBody()}).join(LONG)
+    # It went ahead (and failed reading) while /held still had the turn.
+    assert entered == ["/held", "/failed"] and not turns._waiting
+    assert isinstance(bodies["/failed"], TimeoutError)
+    release["/held"].set()
+    held.join(LONG)
+
+
+def test_a_short_body_is_handed_on_as_it_came():
+    # A client that sent less than its length and closed: the application sees what came.
+    environ = {"CONTENT_LENGTH": "10", "wsgi.input": io.BytesIO(b"abc")}
+    assert read_ahead(environ)
+    assert environ["wsgi.input"].read() == b"abc"
 
 
 def test_what_counts_as_a_body():
