@@ -1,18 +1,21 @@
 """The gunicorn worker the service runs in: gunicorn's threaded worker, whose own error
 answers are JSON in the API's error shape, which drops clients that stall mid-request,
 which answers requests one at a time in arrival order (a small body read first, at the
-client's pace), and which keeps what the application made at start out of the garbage
-collector's walks."""
+client's pace), which spreads connections evenly over the workers, and which keeps what the
+application made at start out of the garbage collector's walks."""
 
 import collections
 import gc
 import io
 import json
+import mmap
+import multiprocessing
 import os
 import re
 import socket
 import struct
 import threading
+import time
 
 from gunicorn.workers import gthread
 
@@ -26,6 +29,13 @@ TURN_PATIENCE = 0.05
 # a turn (a stock PATCH, a token request, a page of bulk lines); a larger or chunked one is
 # read by the application, out of turn.
 TURN_BODY_LIMIT = 64 * 1024
+# Workers a ConnectionTable has room for (gunicorn's own default is one), and how long a
+# worker that stopped reporting its connections is still counted: a worker reports at least
+# once a second, idle or not.
+TABLE_SLOTS = 128
+STALE_AFTER = 2.0
+# How often a worker holding off new connections looks again at the others' counts.
+BALANCE_RECHECK = 0.01
 # gunicorn writes its own refusals (a request line or header over the limits, a malformed
 # request) as one HTML page; its status line is all we keep.
 STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9]) ([^\r\n]*)\r\n")
@@ -165,7 +175,107 @@ def answers_in_turns(environ):
     return environ.get("DATABASE_URL", "sqlite:").startswith("sqlite:")
 
 
+class ConnectionTable:
+    """Each worker's count of open connections, in memory its master shares with every
+    worker it forks (made when the master loads the worker class). A row is a worker's
+    pid, its count and when it last reported (ms of the monotonic clock, which every
+    process reads alike); a worker that stopped reporting is not counted."""
+
+    def __init__(self, slots=TABLE_SLOTS, clock=time.monotonic):
+        self._clock = clock
+        self._memory = mmap.mmap(-1, (1 + 3 * slots) * 8)
+        # Cell 0: how many rows were ever used; then each row's pid, count, report time.
+        self._cells = memoryview(self._memory).cast("q")
+        self._slots = slots
+        self._lock = multiprocessing.Lock()
+
+    def _now(self):
+        return int(self._clock() * 1000)
+
+    def join(self, pid):
+        """The row this worker reports in: a free one, or one whose worker stopped
+        reporting (it died without leaving); None when every row is taken."""
+        with self._lock:
+            stale = self._now() - STALE_AFTER * 1000
+            used = self._cells[0]
+            for row in range(self._slots):
+                cell = 1 + 3 * row
+                if row < used and self._cells[cell] and self._cells[cell + 2] >= stale:
+                    continue
+                self._cells[cell + 1] = 0
+                self._cells[cell + 2] = self._now()
+                self._cells[cell] = pid
+                self._cells[0] = max(used, row + 1)
+                return row
+        return None
+
+    def leave(self, row):
+        self._cells[1 + 3 * row] = 0
+
+    def report(self, row, count):
+        """Record this worker's count; True when it holds more connections than another
+        worker that reports: it then leaves the next ones to the others."""
+        cell = 1 + 3 * row
+        now = self._now()
+        self._cells[cell + 1] = count
+        self._cells[cell + 2] = now
+        stale = now - STALE_AFTER * 1000
+        rows = self._cells[1 : 1 + 3 * self._cells[0]].tolist()
+        for other in range(0, len(rows), 3):
+            if other + 1 == cell:
+                continue
+            pid, others, reported = rows[other : other + 3]
+            if pid and others < count and reported >= stale:
+                return True
+        return False
+
+
+# Made in the master, which imports this module to load the worker class before it forks.
+CONNECTIONS = ConnectionTable()
+
+
 class ThreadWorker(gthread.ThreadWorker):
+    """gunicorn's threaded worker, which holds off new connections while it has more open
+    than another worker. Workers take the connections they accept in no order: of 8 that
+    wrk (or nginx's keep-alive pool) opened at once, one worker often kept 6 to 8 and the
+    other 0 to 2, so half the CPUs sat idle while requests queued behind each other on
+    the rest. Counted, each worker accepts only while it has no more than the others,
+    whose counts it reads at each pass of its loop."""
+
+    _row = None
+    _holding_off = False
+
+    def run(self):
+        self._row = CONNECTIONS.join(self.pid)
+        try:
+            super().run()
+        finally:
+            self._leave()
+
+    def _leave(self):
+        if self._row is not None:
+            CONNECTIONS.leave(self._row)
+            self._row = None
+        self._holding_off = False
+
+    def notify(self):
+        super().notify()
+        if not self.alive:
+            # Stopping: it accepts no more, and the others no longer wait on its count.
+            self._leave()
+        elif self._row is not None:
+            self._holding_off = CONNECTIONS.report(self._row, self.nr_conns)
+            if self._holding_off and self._accepting:
+                super().set_accept_enabled(False)
+
+    def set_accept_enabled(self, enabled):
+        super().set_accept_enabled(enabled and not self._holding_off)
+
+    def wait_for_and_dispatch_events(self, timeout):
+        if self._holding_off:
+            timeout = min(timeout, BALANCE_RECHECK)
+        super().wait_for_and_dispatch_events(timeout)
+
     def load_wsgi(self):
         super().load_wsgi()
         # A worker's threads share one interpreter lock, which a thread reading rows from

@@ -1,6 +1,9 @@
 """gunicorn.conf.py: settings from the environment, JSON access logs, graceful shutdown,
-request limits, chunked bodies and slow clients."""
+request limits, chunked bodies, slow clients, and the worker class's turns, garbage
+collection and sharing of connections."""
 
+import collections
+import http.client
 import json
 import os
 import runpy
@@ -449,3 +452,35 @@ def test_the_worker_answers_requests_in_turns(store_env, tmp_path, turns, most_a
             for thread in pair:
                 thread.join(20)
         assert max(seen) == most_at_once
+
+
+def test_the_workers_share_kept_alive_connections_evenly(store_env, tmp_path):
+    # tests/pid_probe.py answers the pid of the worker that served the request. Nine
+    # connections opened one after another and kept open land three on each of three
+    # workers; left to whichever worker wakes first, one often kept six or more.
+    server = Gunicorn(
+        store_env,
+        workers=3,
+        app="tests.pid_probe:app",
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path / "gunicorn.log",
+    )
+    with server:
+        # Every worker up first (the first to boot takes every connection until the others
+        # are there): one connection after another, each closed, until all three answered.
+        deadline, booted = time.monotonic() + 30, set()
+        while len(booted) < 3:
+            assert time.monotonic() < deadline, booted
+            with urllib.request.urlopen(server.url + "/", timeout=20) as reply:
+                booted.add(reply.read())
+        kept, served_by = [], []
+        try:
+            for _ in range(9):
+                kept.append(http.client.HTTPConnection("127.0.0.1", server.port, timeout=20))
+                kept[-1].request("GET", "/")
+                reply = kept[-1].getresponse()
+                served_by.append(reply.read())
+        finally:
+            for connection in kept:
+                connection.close()
+    assert sorted(collections.Counter(served_by).values()) == [3, 3, 3]
