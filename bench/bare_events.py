@@ -13,7 +13,7 @@ CATALOGUE_TYPES = ("product.created", "product.updated", "product.deleted", "sto
 # The types each read scope shows; a token with both sees every event.
 SCOPE_TYPES = {"cs:orders:read": ORDER_TYPES, "cs:products:read": CATALOGUE_TYPES}
 EVENTS_SQL = (
-    "SELECT id, type, occurred_at, actor, imported, {data} FROM event WHERE id > ? "
+    "SELECT id, type, occurred_at, actor, imported, {data} FROM event WHERE id >= ? "
     "ORDER BY id LIMIT ?"
 )
 # A token that sees some types only: skipped events move the cursor, their documents are
@@ -53,13 +53,19 @@ def list_events(params, scopes):
     conn = db()
     if len(visible) == len(ORDER_TYPES) + len(CATALOGUE_TYPES):
         wanted = None
-        rows = conn.execute(EVENTS_SQL.format(data="data"), (after, limit)).fetchall()
+        scan = limit
+        rows = conn.execute(EVENTS_SQL.format(data="data"), (after, scan + 1)).fetchall()
     else:
-        wanted = frozenset(visible)
+        wanted, scan = frozenset(visible), MAX_LIMIT
         data = SOME_TYPES_DATA.format(",".join("?" * len(visible)))
-        rows = conn.execute(EVENTS_SQL.format(data=data), (*sorted(visible), after, MAX_LIMIT))
+        rows = conn.execute(EVENTS_SQL.format(data=data), (*sorted(visible), after, scan + 1))
         rows = rows.fetchall()
-    _check_kept(conn, after, rows[0][0] if rows else None)
+    # The reader's last event first, while kept: nothing after it was pruned.
+    if rows and rows[0][0] == after:
+        del rows[0]
+    else:
+        _check_kept(conn, after, rows[0][0] if rows else None)
+        del rows[scan:]
     events, next_after = [], after
     for event_id, kind, occurred_at, actor, imported, document in rows:
         next_after = event_id
