@@ -29,9 +29,9 @@ TURN_PATIENCE = 0.05
 # a turn (a stock PATCH, a token request, a page of bulk lines); a larger or chunked one is
 # read by the application, out of turn.
 TURN_BODY_LIMIT = 64 * 1024
-# Workers a ConnectionTable has room for (gunicorn's own default is one), and how long a
-# worker that stopped reporting its connections is still counted: a worker reports at least
-# once a second, idle or not.
+# The workers a ConnectionTable has rows for (one more accepts connections without counting
+# them), and how long a worker that stopped reporting its connections is still counted: a
+# worker reports at least once a second, idle or not.
 TABLE_SLOTS = 128
 STALE_AFTER = 2.0
 # How often a worker holding off new connections looks again at the others' counts.
