@@ -413,16 +413,21 @@ def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_j
         assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in line
 
 
-def test_the_worker_keeps_what_the_app_made_at_start_out_of_the_collector(store_env, tmp_path):
-    # tests/gc_probe.py answers its process's count of frozen objects: with the shipped
-    # worker class, at least the thousand dicts it made when its module was imported.
-    server = Gunicorn(
-        store_env,
-        workers=1,
-        app="tests.gc_probe:app",
+def probe_server(app, env, tmp_path, workers=1):
+    """One of the tests' probe apps served through the shipped config and worker class."""
+    return Gunicorn(
+        env,
+        workers=workers,
+        app=app,
         extra_args=("-c", "gunicorn.conf.py"),
         log_path=tmp_path / "gunicorn.log",
     )
+
+
+def test_the_worker_keeps_what_the_app_made_at_start_out_of_the_collector(store_env, tmp_path):
+    # tests/gc_probe.py answers its process's count of frozen objects: with the shipped
+    # worker class, at least the thousand dicts it made when its module was imported.
+    server = probe_server("tests.gc_probe:app", store_env, tmp_path)
     with server, urllib.request.urlopen(server.url + "/", timeout=20) as reply:
         assert int(reply.read()) >= 1000
 
@@ -431,13 +436,7 @@ def test_the_worker_keeps_what_the_app_made_at_start_out_of_the_collector(store_
 def test_the_worker_answers_requests_in_turns(store_env, tmp_path, turns, most_at_once):
     # tests/turns_probe.py answers how many of its requests were inside it at once; two
     # sent together meet there only when the worker lets its threads answer side by side.
-    server = Gunicorn(
-        {**store_env, "REQUEST_TURNS": turns},
-        workers=1,
-        app="tests.turns_probe:app",
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path / "gunicorn.log",
-    )
+    server = probe_server("tests.turns_probe:app", {**store_env, "REQUEST_TURNS": turns}, tmp_path)
     with server:
         seen = []
 
@@ -458,13 +457,7 @@ def test_the_workers_share_kept_alive_connections_evenly(store_env, tmp_path):
     # tests/pid_probe.py answers the pid of the worker that served the request. Nine
     # connections opened one after another and kept open land three on each of three
     # workers; left to whichever worker wakes first, one often kept six or more.
-    server = Gunicorn(
-        store_env,
-        workers=3,
-        app="tests.pid_probe:app",
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path / "gunicorn.log",
-    )
+    server = probe_server("tests.pid_probe:app", store_env, tmp_path, workers=3)
     with server:
         # Every worker up first (the first to boot takes every connection until the others
         # are there): one connection after another, each closed, until all three answered.
