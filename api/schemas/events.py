@@ -1,5 +1,7 @@
 """Shapes of the change feed (events.md §1–2): its query and its answer."""
 
+import re
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validates_schema
 
 from api.schemas.common import DateTimeSchema, PositiveDigits
@@ -11,6 +13,11 @@ DEFAULT_LIMIT = 100
 # Ids are 64-bit: a larger cursor names no event that can exist.
 MAX_EVENT_ID = 2**63 - 1
 TYPE_NAMES = [*TYPES, "order.*", "product.*", "stock.*"]
+# One `type` value as the document describes it (parse_types takes the same, and tabs too):
+# known types and kinds (`order.*`, or `order.`), separated by commas, spaces around them.
+_KINDS = sorted({name.split(".")[0] for name in TYPES})
+_NAME = "|".join([*map(re.escape, TYPES), *(rf"{kind}\.\*?" for kind in _KINDS)])
+TYPE_LIST_PATTERN = rf"^[ ,]*(?:(?:{_NAME}) *(?:,[ ,]*|$))*$"
 
 
 class Cursor(PositiveDigits):
@@ -44,13 +51,14 @@ class EventQuerySchema(Schema):
         metadata={"description": "Events per answer, 1-1000 (default 100).", "maximum": MAX_LIMIT},
     )
     type = fields.List(
-        fields.String(metadata={"examples": ["order.*", "stock.changed"]}),
+        fields.String(
+            metadata={"examples": ["order.*", "stock.changed"], "pattern": TYPE_LIST_PATTERN}
+        ),
         load_default=list,
         metadata={
             "description": "Only these event types: repeat the parameter or separate them "
             "with commas; `order.*`, `product.*`, `stock.*` name every type of a kind. Events "
             "of other types still move `next_after`.",
-            "items": {"type": "string", "pattern": r"^[a-z.*, ]*$"},
             "explode": True,
         },
     )
