@@ -3,13 +3,16 @@ parameters, retention (410 and `cs events prune`)."""
 
 import datetime
 import json
+import re
 
 import pytest
 from playhouse.test_utils import count_queries
 
+from api.schemas.events import TYPE_LIST_PATTERN
 from models.base import utcnow
 from models.events import Event
-from store import events
+from store import events, feed
+from store.errors import Invalid
 
 URL = "/cs/api/v1/events"
 BOTH = ("cs:orders:read", "cs:products:read")
@@ -227,3 +230,34 @@ def test_a_transaction_with_many_events_writes_them_all_in_order(client, reader)
     emit(*["stock.changed"] * 250)
     emit("order.created")
     assert read(client, reader, "limit=1000") == (list(range(1, 252)), 251)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "order.*",
+        "order.",
+        "stock.changed",
+        " order.created , stock.changed ,",
+        ",,product.*",
+        "order.created,,stock.",
+        "order",
+        "orders.*",
+        "*",
+        "order.created stock.changed",
+        "stock.changed.",
+        "order.shipped",
+        "ORDER.*",
+        "order.*;",
+    ],
+)
+def test_the_documented_type_pattern_takes_what_the_feed_reads(value):
+    # The OpenAPI document's pattern for one `type` value, against the feed's own parsing:
+    # a client (or a fuzzer) that follows the document is never refused.
+    try:
+        feed.parse_types([value])
+        readable = True
+    except Invalid:
+        readable = False
+    assert bool(re.search(TYPE_LIST_PATTERN, value)) is readable
