@@ -34,9 +34,10 @@ def _digits(params, key, default, least, most):
 
 
 def _check_kept(conn, after, first_id):
-    """410 when events after `after` were pruned (ids have no gaps: only a first id other
-    than after + 1 makes the mark worth reading)."""
-    if after <= 0 or first_id == after + 1:
+    """410 when events after `after` were pruned (ids have no gaps and pruning takes every
+    id up to its mark: only a first id other than after or after + 1 makes the mark worth
+    reading)."""
+    if after <= 0 or first_id in (after, after + 1):
         return
     pruned = conn.execute("SELECT value FROM event_mark WHERE name = 'pruned'").fetchone()[0]
     if after < pruned:
@@ -61,11 +62,9 @@ def list_events(params, scopes):
         rows = conn.execute(EVENTS_SQL.format(data=data), (*sorted(visible), after, scan + 1))
         rows = rows.fetchall()
     # The reader's last event first, while kept: nothing after it was pruned.
-    if rows and rows[0][0] == after:
-        del rows[0]
-    else:
-        _check_kept(conn, after, rows[0][0] if rows else None)
-        del rows[scan:]
+    first_id = rows[0][0] if rows else None
+    _check_kept(conn, after, first_id)
+    rows = rows[1:] if first_id == after else rows[:scan]
     events, next_after = [], after
     for event_id, kind, occurred_at, actor, imported, document in rows:
         next_after = event_id

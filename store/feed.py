@@ -70,9 +70,10 @@ def _rows(after, wanted, scan):
 
 
 def _check_kept(after, first_id):
-    """410 when events after `after` were pruned. Ids have no gaps, so when the first id
-    found is after + 1 nothing was; only otherwise is the mark read."""
-    if after <= 0 or first_id == after + 1:
+    """410 when events after `after` were pruned. Pruning takes every id up to its mark and
+    ids have no gaps, so when the first id found is `after` itself (still kept) or after + 1
+    nothing was; only otherwise is the mark read."""
+    if after <= 0 or first_id in (after, after + 1):
         return
     pruned = PRUNED_MARK.first()[0]
     if after < pruned:
@@ -90,11 +91,9 @@ def read_events(after, limit, wanted, settings):
     # One more than the scan: the reader's own last event, which a caught-up reader's poll
     # finds alone, and needs no second statement to know that it missed nothing.
     rows = list(_rows(after, wanted, scan + 1))
-    if rows and rows[0][0] == after:
-        del rows[0]
-    else:
-        _check_kept(after, rows[0][0] if rows else None)
-        del rows[scan:]
+    first_id = rows[0][0] if rows else None
+    _check_kept(after, first_id)
+    rows = rows[1:] if first_id == after else rows[:scan]
     events, next_after = [], after
     date_time = date_time_in(settings.timezone, settings.timezone_name)
     for event_id, event_type, occurred_at, actor, imported, data in rows:
