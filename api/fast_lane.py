@@ -35,7 +35,14 @@ from api.auth.issuer import FORM, form_parameters, token_body
 from api.auth.tokens import ScopeError, TokenError, grant_scopes, verify
 from api.errors import NO_STORE
 from api.events import SCOPE_TYPES, visible_types
-from api.hooks import DEFAULT_HEADERS, SANE_REQUEST_ID, new_request_id, release_connection
+from api.hooks import (
+    DEFAULT_HEADERS,
+    SANE_REQUEST_ID,
+    UNREADABLE_BODY,
+    FailedBody,
+    new_request_id,
+    release_connection,
+)
 from api.pagination import page_payload
 from api.schemas.common import DEFAULT_PAGE_SIZE
 from api.schemas.events import DEFAULT_LIMIT
@@ -316,15 +323,20 @@ def _stock_change(raw):
 
 def _small_body(environ, limit):
     """The body of a request that sent one of at most `limit` bytes with its length, else
-    None. What is read is put back, so Flask reads the same bytes if the lane passes."""
+    None. What is read is put back, so Flask reads the same bytes if the lane passes; a
+    body cut short or unreadable is Flask's to answer."""
     length = environ.get("CONTENT_LENGTH", "")
     if "HTTP_TRANSFER_ENCODING" in environ or not length.isdigit():
         return None
     if not 0 < int(length) <= limit or not _plain_path(environ):
         return None
-    raw = environ["wsgi.input"].read(int(length))
+    try:
+        raw = environ["wsgi.input"].read(int(length))
+    except UNREADABLE_BODY as error:
+        environ["wsgi.input"] = FailedBody(error)
+        return None
     environ["wsgi.input"] = io.BytesIO(raw)
-    return raw
+    return raw if len(raw) == int(length) else None
 
 
 def _cursor(query):

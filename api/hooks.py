@@ -8,7 +8,7 @@ from flask import Response, current_app, g, request
 from gunicorn.http.errors import ParseException
 from peewee import InterfaceError, OperationalError
 from playhouse.pool import MaxConnectionsExceeded
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge, RequestTimeout
 
 from api.errors import register_error_handlers
 from api.routing import allowed_methods
@@ -20,6 +20,9 @@ CLIENT_ID_HEADER = "X-Client-ID"
 # What reading a body a client broke off or mangled raises: gunicorn's parse errors (a bad
 # chunk size, ...), other servers' OSError or ValueError.
 UNREADABLE_BODY = (OSError, ValueError, ParseException)
+# What it raises when the client went silent for the server's timeout: a socket timeout, or
+# EAGAIN from a blocking socket's receive timeout (the shipped gunicorn worker sets one).
+SILENT_CLIENT = (TimeoutError, BlockingIOError)
 # A caller's own request id is echoed only when it is a sane token.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
@@ -46,8 +49,12 @@ def start_request(body_size_setting=BODY_SIZE_SETTING):
     g.cs_request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
     limit = current_app.config[body_size_setting]
     req.max_content_length = limit
-    if req.content_length is None and environ.get("HTTP_TRANSFER_ENCODING"):
-        buffer_streamed_body(limit)
+    length = req.content_length
+    if length is None:
+        if environ.get("HTTP_TRANSFER_ENCODING"):
+            buffer_streamed_body(limit)
+    elif length <= limit:
+        read_body(req, length)
     if req.method == "OPTIONS" and getattr(req.url_rule, "provide_automatic_options", 0):
         return options_response()
     return None
@@ -60,6 +67,41 @@ def options_response():
     response = Response(status=204, headers={"Allow": ", ".join(allowed_methods())})
     del response.headers["Content-Type"]
     return response
+
+
+class FailedBody:
+    """A request body whose reading already failed: reading it again raises the same error
+    at once, instead of waiting on the socket a second time."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def read(self, *args):
+        raise self.error
+
+    readline = readinto = read
+
+
+def unreadable(error):
+    """The answer to a body that could not be read: 408 when the client stopped sending it,
+    else 400 (it left, or mangled the chunked coding). werkzeug reports a failed read as a
+    disconnection, with what the socket raised as its context."""
+    if isinstance(error, ClientDisconnected):
+        error = error.__context__
+    return RequestTimeout() if isinstance(error, SILENT_CLIENT) else ClientDisconnected()
+
+
+def read_body(req, length):
+    """Read a body sent with its length (at most the limit) before the route runs, so that a
+    client that stalls or leaves halfway gets its answer here, whichever route it asked. A
+    server that marks its input terminated (gunicorn) hands on a body cut short as it came,
+    and werkzeug takes it for the whole: its length tells."""
+    try:
+        body = req.get_data(cache=True)
+    except (ClientDisconnected, *UNREADABLE_BODY) as error:
+        raise unreadable(error) from error
+    if len(body) < length:
+        raise ClientDisconnected()
 
 
 def buffer_streamed_body(limit, step=64 * 1024):
@@ -76,7 +118,7 @@ def buffer_streamed_body(limit, step=64 * 1024):
             chunks.append(chunk)
             size += len(chunk)
     except UNREADABLE_BODY as error:
-        raise ClientDisconnected() from error
+        raise unreadable(error) from error
     if size > limit:
         raise RequestEntityTooLarge()
     # The server still marks the input as terminated, so werkzeug reads this to its end.

@@ -373,6 +373,90 @@ def test_a_client_silent_mid_request_is_disconnected(store_env, tmp_path):
             pass
 
 
+def cut_short(port, head, sent, leave=False):
+    """Send a request's head and the start of its body, then go silent (or, with `leave`,
+    stop sending altogether); the reply as (head, JSON body), read to the server's close."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head.encode("latin-1") + b"\r\n\r\n" + sent)
+        if leave:
+            sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    reply_head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    return reply_head.decode("latin-1"), json.loads(body)
+
+
+@pytest.fixture(scope="module", params=["1", "0"], ids=["in turns", "side by side"])
+def impatient(request, store_env, tmp_path_factory):
+    """The shipped config with a one-second TIMEOUT, requests answered in turns or not."""
+    server = Gunicorn(
+        {**store_env, "TIMEOUT": "1", "REQUEST_TURNS": request.param},
+        workers=1,
+        extra_args=("-c", "gunicorn.conf.py"),
+        log_path=tmp_path_factory.mktemp("impatient") / "gunicorn.log",
+    ).start()
+    yield server
+    server.stop()
+
+
+FORM_HEAD = (
+    "POST /oauth/2.0/token HTTP/1.1\r\nHost: localhost\r\n"
+    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100"
+)
+SKU_HEAD = (
+    "PATCH /cs/api/v1/skus/MUG HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer x.y.z\r\n"
+    "Content-Type: application/json\r\nContent-Length: 40"
+)
+ORDER_HEAD = (
+    "POST /cs/api/v1/orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    f"Content-Length: {200 * 1024}"
+)
+CHUNKED_HEAD = (
+    "PATCH /cs/api/v1/stock HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    "Transfer-Encoding: chunked"
+)
+FORM_START = b"grant_type=client_credentials&client_id=cs_x"
+JSON_START = b'{"data": {"stock_level": 1}}'
+
+
+@pytest.mark.parametrize(
+    "head, sent",
+    [
+        (SKU_HEAD, JSON_START),  # the fast lane's write, read before its turn
+        (ORDER_HEAD, b"{" + b" " * 70000),  # too large for a turn: Flask reads it
+        (CHUNKED_HEAD, b"10\r\n0123"),  # chunked, buffered by Flask
+    ],
+    ids=["small", "large", "chunked"],
+)
+def test_a_body_the_client_stops_sending_is_answered_408(impatient, head, sent):
+    reply = cut_short(impatient.port, head, sent)
+    assert reply[0].startswith("HTTP/1.1 408 "), reply
+    assert reply[1] == {"error": True, "errors": ["Request Timeout"]}
+    assert "Traceback" not in impatient.read_log()
+
+
+def test_a_token_body_the_client_stops_sending_is_an_oauth_408(impatient):
+    head, body = cut_short(impatient.port, FORM_HEAD, FORM_START)
+    assert head.startswith("HTTP/1.1 408 "), (head, body)
+    assert "\r\ncache-control: no-store" in head.lower()
+    assert (body["error"], body["error_description"]) == ("invalid_request", "Request Timeout")
+    assert "Traceback" not in impatient.read_log()
+
+
+@pytest.mark.parametrize(
+    "head, sent",
+    [(FORM_HEAD, FORM_START), (SKU_HEAD, JSON_START), (ORDER_HEAD, b"{")],
+    ids=["token", "small", "large"],
+)
+def test_a_body_cut_short_by_a_leaving_client_is_refused_not_read(impatient, head, sent):
+    # What came would parse (a form, a complete JSON object): only its length tells it is
+    # not the whole body.
+    reply = cut_short(impatient.port, head, sent, leave=True)
+    assert reply[0].startswith("HTTP/1.1 400 "), reply
+    assert "Traceback" not in impatient.read_log()
+
+
 @pytest.mark.parametrize("log_json", ["0", "1"])
 def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_json):
     server = Gunicorn(
