@@ -13,6 +13,7 @@ of its shape is set aside).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,7 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,6 +44,7 @@ FORM = "application/x-www-form-urlencoded"
 # Events in the store's change feed (bench/feed.py), and a cursor past any it will hold.
 FEED_EVENTS = 20_000
 HEAD = 10**12
+NEWEST = "{newest}"
 # Lines of the bulk stock PATCH: distinct random SKUs, each set to a random level.
 BULK_LINES = 100
 
@@ -73,16 +75,15 @@ HOT_PATHS = (
     HotPath("products", "GET /products (page 1)", "GET", "/cs/api/v1/products"),
     HotPath("sku_get", "GET /skus/{sku}", "GET", "/cs/api/v1/skus/{sku}"),
     # The feed (bench/feed.py): a full page from its middle, and the poll of a reader that
-    # has read everything (the default limit, 100): a cursor past the last event costs what
-    # a caught-up one does (an empty range, then the "pruned" mark), whatever the writes
-    # measured before it (and in earlier runs, for hotspots.py) have added to the feed.
+    # has read everything (the default limit, 100): its cursor is the newest event when the
+    # servers start (`newest_event`; the paths measured before it only read).
     HotPath(
         "events",
         f"GET /events?after={FEED_EVENTS // 2}&limit=100",
         "GET",
         f"/cs/api/v1/events?after={FEED_EVENTS // 2}&limit=100",
     ),
-    HotPath("events_head", "GET /events (caught up)", "GET", f"/cs/api/v1/events?after={HEAD}"),
+    HotPath("events_head", "GET /events (caught up)", "GET", f"/cs/api/v1/events?after={NEWEST}"),
     HotPath(
         "sku_patch",
         "PATCH /skus/{sku} stock_adjustment",
@@ -410,9 +411,21 @@ def request_body(hot, skus, rng=random):
     return body
 
 
-def paths(args):
-    """The hot paths of this run, with the floor's deep page and stock write when it runs."""
-    chosen = [hot for hot in HOT_PATHS if not args.only or hot.key in args.only]
+def newest_event(database):
+    """The id of the newest event in the feed of the SQLite store `database` (the bare app's;
+    the service's, on any database, holds the same feed)."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        return conn.execute("SELECT MAX(id) FROM event").fetchone()[0] or 0
+
+
+def paths(args, newest=HEAD):
+    """The hot paths of this run, with the floor's deep page and stock write when it runs;
+    the caught-up poll's cursor is `newest` (by default past any event)."""
+    chosen = [
+        replace(hot, path=hot.path.replace(NEWEST, str(newest)))
+        for hot in HOT_PATHS
+        if not args.only or hot.key in args.only
+    ]
     if not args.floor:
         return chosen
     floor_paths = {
@@ -606,7 +619,7 @@ def main():
         work = floor_app.prepare(args.floor, args.orders)
         env["STORE_TIMEZONE"] = floor_app.timezone(work)
     path, load, skus = build_database(args, env)
-    hot_paths = paths(args)
+    hot_paths = paths(args, newest_event(path))
     servers = []
     try:
         servers, form = start(args, env, path)
