@@ -3,6 +3,7 @@
     .venv/bin/python bench/hotspots.py                 # CPU per request, both apps
     .venv/bin/python bench/hotspots.py --profile order # + cProfile of one path
     .venv/bin/python bench/hotspots.py --floor ../shared/floor  # against the floor
+    taskset -c 1 .venv/bin/python bench/hotspots.py --floor ../shared/floor --spread
 
 With --floor, the paths the floor serves are measured against it (in this process, over
 the copies of the stores the last `run.py --floor` run served), the others against the
@@ -11,10 +12,17 @@ bare app over the same store.
 Both apps are called through werkzeug's test client (the same WSGI environ building for
 each) over the benchmark's database (bench/run.py builds it). CPU time (process time) per
 request is compared, so other load on the machine hardly moves the figures.
+
+--spread gives instead each path's own spread: the service's wall time per request, one
+request after another on one thread (p50, p99, p99.9 over `--requests`, after a warm-up),
+with what the service made at start frozen as the shipped worker freezes it. Served under
+load, a request waits beyond that for the requests ahead of it, a CPU and the machine
+(bench/tail.py).
 """
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import random
@@ -29,7 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import floor as floor_app  # noqa: E402
-from bench.run import HOT_PATHS, RESULTS, concrete, paths, request_body  # noqa: E402
+from bench.run import (  # noqa: E402
+    HOT_PATHS,
+    RESULTS,
+    concrete,
+    newest_event,
+    paths,
+    request_body,
+)
 
 # Where a function lives, by the path of its file: what each part of the stack costs.
 AREAS = (
@@ -48,6 +63,8 @@ def arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", nargs="*", default=[], choices=[p.key for p in HOT_PATHS])
+    parser.add_argument("--spread", action="store_true", help="wall time per request: "
+                        "p50, p99 and p99.9 of the service alone")  # fmt: skip
     parser.add_argument("--database", default=None, help="SQLite file (default: the bench's)")
     parser.add_argument("--floor", type=Path, help="the floor's directory: measure it too, "
                         "over the stores of the last `run.py --floor` run")  # fmt: skip
@@ -106,6 +123,27 @@ def cpu_per_request(client, hot, form, headers, count, rng, max_order, skus):
     return (time.process_time() - started) / count * 1000
 
 
+def spread(client, hot, form, headers, count, rng, max_order, skus):
+    """p50, p99 and p99.9 of the wall time per request, in ms, after a tenth as warm-up."""
+    times = []
+    for _ in range(count + count // 10):
+        order_id, sku = rng.randint(1, max_order), rng.choice(skus)
+        started = time.perf_counter()
+        request(client, hot, form, headers, order_id, sku, skus)
+        times.append((time.perf_counter() - started) * 1000)
+    times = sorted(times[count // 10 :])
+    return [times[min(int(len(times) * share), len(times) - 1)] for share in (0.5, 0.99, 0.999)]
+
+
+def print_spreads(ours, form, headers, count, max_order, skus, floor, newest):
+    gc.collect()
+    gc.freeze()
+    print(f"{'path':48} {'p50':>9} {'p99':>9} {'p99.9':>9} {'p99 ÷ p50':>10}")
+    for hot in paths(argparse.Namespace(only=None, floor=floor), newest):
+        p50, p99, p999 = spread(ours, hot, form, headers, count, random.Random(1), max_order, skus)
+        print(f"{hot.label:48} {p50:6.3f} ms {p99:6.3f} ms {p999:6.3f} ms {p99 / p50:10.2f}")
+
+
 def breakdown(profile):
     """Own time (tottime) per area of the stack, in ms per request and as a share."""
     stats = pstats.Stats(profile)
@@ -128,11 +166,16 @@ def main():
     headers = {"Authorization": f"Bearer {token}"}
     skus = (RESULTS / "skus.txt").read_text().split()
     max_order = int(re.search(r"-(\d+)-orders", str(database)).group(1))
+    newest = newest_event(database)
+    if args.spread:
+        return print_spreads(
+            ours, form, headers, args.requests, max_order, skus, args.floor, newest
+        )
     apps = [("service", ours, headers), ("bare", bare, headers)]
     if args.floor:
         apps.append(("floor", *floor_client(args.floor)))
     print(f"{'path':48} {'service':>12} {'yardstick':>18} {'ratio':>6}")
-    for hot in paths(argparse.Namespace(only=None, floor=args.floor)):
+    for hot in paths(argparse.Namespace(only=None, floor=args.floor), newest):
         name, other, other_headers = apps[2] if hot.key in floor_app.SERVED else apps[1]
         costs = [
             cpu_per_request(c, hot, form, h, args.requests, random.Random(1), max_order, skus)
