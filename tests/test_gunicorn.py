@@ -121,13 +121,20 @@ def wait_for_line(server, text, timeout=20):
         time.sleep(0.05)
 
 
-def test_json_access_log_lines(store_env, tmp_path):
-    server = Gunicorn(
-        {**store_env, "LOG_JSON": "1"},
-        workers=1,
+def shipped_server(env, folder, workers=1, app="wsgi:app"):
+    """`app` served through the shipped config and worker class (not started), its log in
+    `folder`."""
+    return Gunicorn(
+        env,
+        workers=workers,
+        app=app,
         extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path / "gunicorn.log",
+        log_path=folder / "gunicorn.log",
     )
+
+
+def test_json_access_log_lines(store_env, tmp_path):
+    server = shipped_server({**store_env, "LOG_JSON": "1"}, tmp_path)
     with server:
         request = urllib.request.Request(
             server.url + "/cs/api/v1/config?x=1",
@@ -153,11 +160,8 @@ def test_json_access_log_lines(store_env, tmp_path):
 
 
 def test_sigterm_lets_the_request_in_flight_finish(store_env, tmp_path):
-    server = Gunicorn(
-        {**store_env, "LOG_LEVEL": "debug", "GRACEFUL_TIMEOUT": "20"},
-        workers=1,
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path / "gunicorn.log",
+    server = shipped_server(
+        {**store_env, "LOG_LEVEL": "debug", "GRACEFUL_TIMEOUT": "20"}, tmp_path
     ).start()
     try:
         body = b"grant_type=client_credentials&client_id=nobody&client_secret=x"
@@ -217,12 +221,7 @@ LINE_LIMIT = 8190
 @pytest.fixture(scope="module")
 def shipped_sqlite(store_env, tmp_path_factory):
     """gunicorn as deployed (`-c gunicorn.conf.py`), two workers, on its own SQLite store."""
-    server = Gunicorn(
-        store_env,
-        workers=2,
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path_factory.mktemp("shipped") / "gunicorn.log",
-    ).start()
+    server = shipped_server(store_env, tmp_path_factory.mktemp("shipped"), workers=2).start()
     yield server
     server.stop()
 
@@ -273,11 +272,10 @@ def test_request_line_and_header_limits(shipped_sqlite):
 @pytest.fixture(scope="module")
 def shipped(database_url, tmp_path_factory):
     """gunicorn as deployed, two workers, on the test database."""
-    server = Gunicorn(
+    server = shipped_server(
         {"DATABASE_URL": database_url, "TOKEN_SECRET": TEST_SECRET},
+        tmp_path_factory.mktemp("shipped"),
         workers=2,
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path_factory.mktemp("shipped") / "gunicorn.log",
     ).start()
     yield server
     server.stop()
@@ -358,12 +356,7 @@ def test_slow_clients_do_not_hold_up_health_checks(shipped_sqlite):
 
 
 def test_a_client_silent_mid_request_is_disconnected(store_env, tmp_path):
-    server = Gunicorn(
-        {**store_env, "TIMEOUT": "2"},
-        workers=1,
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path / "gunicorn.log",
-    )
+    server = shipped_server({**store_env, "TIMEOUT": "2"}, tmp_path)
     with server, socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
         # The server gives up on it (closes) instead of holding a thread for good.
@@ -390,11 +383,9 @@ def cut_short(port, head, sent, leave=False):
 @pytest.fixture(scope="module", params=["1", "0"], ids=["in turns", "side by side"])
 def impatient(request, store_env, tmp_path_factory):
     """The shipped config with a one-second TIMEOUT, requests answered in turns or not."""
-    server = Gunicorn(
+    server = shipped_server(
         {**store_env, "TIMEOUT": "1", "REQUEST_TURNS": request.param},
-        workers=1,
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path_factory.mktemp("impatient") / "gunicorn.log",
+        tmp_path_factory.mktemp("impatient"),
     ).start()
     yield server
     server.stop()
@@ -459,12 +450,7 @@ def test_a_body_cut_short_by_a_leaving_client_is_refused_not_read(impatient, hea
 
 @pytest.mark.parametrize("log_json", ["0", "1"])
 def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_json):
-    server = Gunicorn(
-        {**store_env, "LOG_JSON": log_json},
-        workers=1,
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path / "gunicorn.log",
-    )
+    server = shipped_server({**store_env, "LOG_JSON": log_json}, tmp_path)
     secret = f"query-secret-{uuid.uuid4().hex}"
     paths = [
         f"/oauth/2.0/token?client_secret={secret}&client_id=x",
@@ -497,21 +483,10 @@ def test_the_token_paths_query_string_is_never_logged(store_env, tmp_path, log_j
         assert '"POST /oauth/2.0/token?[redacted] HTTP/1.1" 401 ' in line
 
 
-def probe_server(app, env, tmp_path, workers=1):
-    """One of the tests' probe apps served through the shipped config and worker class."""
-    return Gunicorn(
-        env,
-        workers=workers,
-        app=app,
-        extra_args=("-c", "gunicorn.conf.py"),
-        log_path=tmp_path / "gunicorn.log",
-    )
-
-
 def test_the_worker_keeps_what_the_app_made_at_start_out_of_the_collector(store_env, tmp_path):
     # tests/gc_probe.py answers its process's count of frozen objects: with the shipped
     # worker class, at least the thousand dicts it made when its module was imported.
-    server = probe_server("tests.gc_probe:app", store_env, tmp_path)
+    server = shipped_server(store_env, tmp_path, app="tests.gc_probe:app")
     with server, urllib.request.urlopen(server.url + "/", timeout=20) as reply:
         assert int(reply.read()) >= 1000
 
@@ -520,7 +495,9 @@ def test_the_worker_keeps_what_the_app_made_at_start_out_of_the_collector(store_
 def test_the_worker_answers_requests_in_turns(store_env, tmp_path, turns, most_at_once):
     # tests/turns_probe.py answers how many of its requests were inside it at once; two
     # sent together meet there only when the worker lets its threads answer side by side.
-    server = probe_server("tests.turns_probe:app", {**store_env, "REQUEST_TURNS": turns}, tmp_path)
+    server = shipped_server(
+        {**store_env, "REQUEST_TURNS": turns}, tmp_path, app="tests.turns_probe:app"
+    )
     with server:
         seen = []
 
@@ -541,7 +518,7 @@ def test_the_workers_share_kept_alive_connections_evenly(store_env, tmp_path):
     # tests/pid_probe.py answers the pid of the worker that served the request. Nine
     # connections opened one after another and kept open land three on each of three
     # workers; left to whichever worker wakes first, one often kept six or more.
-    server = probe_server("tests.pid_probe:app", store_env, tmp_path, workers=3)
+    server = shipped_server(store_env, tmp_path, workers=3, app="tests.pid_probe:app")
     with server:
         # Every worker up first (the first to boot takes every connection until the others
         # are there): one connection after another, each closed, until all three answered.
