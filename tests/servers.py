@@ -68,12 +68,12 @@ def http_json(method, url, body=None, headers=None, timeout=30):
         return error.code, error.headers, json.load(error)
 
 
-def raw_exchange(port, data, timeout=30):
-    """Send bytes as they are (end them with `Connection: close`); the whole reply as
-    (status line and headers, body)."""
+def raw_exchange(port, data, timeout=30, leave=False):
+    """Send bytes as they are (end them with `Connection: close`), then with `leave` stop
+    sending (shut the writing half); the whole reply as (status line and headers, body)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         # Sent from a thread: a server may answer (and close) before it has read it all.
-        sender = threading.Thread(target=_send_quietly, args=(sock, data), daemon=True)
+        sender = threading.Thread(target=_send_quietly, args=(sock, data, leave), daemon=True)
         sender.start()
         chunks = []
         try:
@@ -86,9 +86,11 @@ def raw_exchange(port, data, timeout=30):
     return head.decode("latin-1"), body
 
 
-def _send_quietly(sock, data):
+def _send_quietly(sock, data, leave=False):
     try:
         sock.sendall(data)
+        if leave:
+            sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass
 

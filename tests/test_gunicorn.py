@@ -369,15 +369,8 @@ def test_a_client_silent_mid_request_is_disconnected(store_env, tmp_path):
 def cut_short(port, head, sent, leave=False):
     """Send a request's head and the start of its body, then go silent (or, with `leave`,
     stop sending altogether); the reply as (head, JSON body), read to the server's close."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(head.encode("latin-1") + b"\r\n\r\n" + sent)
-        if leave:
-            sock.shutdown(socket.SHUT_WR)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    reply_head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    return reply_head.decode("latin-1"), json.loads(body)
+    reply_head, body = raw_exchange(port, head.encode("latin-1") + b"\r\n\r\n" + sent, leave=leave)
+    return reply_head, json.loads(body)
 
 
 @pytest.fixture(scope="module", params=["1", "0"], ids=["in turns", "side by side"])
